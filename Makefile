@@ -1,0 +1,60 @@
+# EU Ukraine-loan tracker. `make` or `make help` lists the targets.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8000
+
+.DEFAULT_GOAL := help
+.PHONY: help run test lint format typecheck migrations-check check clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11 or newer is needed (PYTHON=$(PYTHON))"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: $(BIN)/python requirements.txt
+	$(BIN)/pip install --quiet -r requirements.txt
+	@touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+run: $(VENV)/.runtime ## Set up (virtualenv, install, migrate, load the dataset, figures) and serve on 127.0.0.1:$(PORT)
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_dataset
+	@# Exchange rates need the ECB site; offline, the figures are built without USD totals.
+	-$(BIN)/python manage.py fetch_rates --no-refresh
+	$(BIN)/python manage.py refresh_figures
+	@echo "Admin: http://127.0.0.1:$(PORT)/admin/  (first user: $(BIN)/python manage.py createsuperuser)"
+	@if [ -n "$$REDIS_URL" ]; then \
+	  echo "REDIS_URL is set: web, Celery worker and beat under honcho (Procfile)"; \
+	  PORT=$(PORT) $(BIN)/honcho start -f Procfile; \
+	else \
+	  $(BIN)/python manage.py runserver 127.0.0.1:$(PORT); \
+	fi
+
+test: $(VENV)/.dev ## Set up and run the whole test suite (SQLite unless DATABASE_URL is set)
+	$(BIN)/pytest
+
+lint: $(VENV)/.dev ## ruff lint and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.dev ## Reformat the code and fix what ruff can
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+typecheck: $(VENV)/.dev ## mypy with django-stubs and djangorestframework-stubs
+	$(BIN)/mypy
+
+migrations-check: $(VENV)/.dev ## Fail if a model change has no migration
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+check: lint typecheck migrations-check test ## Everything CI runs
+
+clean: ## Remove the virtualenv, caches and the local SQLite database
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache db.sqlite3 staticfiles

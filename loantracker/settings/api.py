@@ -1,0 +1,72 @@
+"""Settings of the public REST API (DRF, drf-spectacular, CORS, throttling, HTTP caching).
+docs/API.md and README "Configuration" list the variables."""
+
+import environ
+
+env = environ.Env()
+
+# Page-number pagination: page size by default, and the most a client may ask for with ?page_size=.
+API_PAGE_SIZE = env.int("API_PAGE_SIZE", default=50)
+API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=500)
+# Anonymous requests per client IP, DRF rate syntax ("120/min", "5/second"); empty disables it.
+API_THROTTLE_ANON = env.str("API_THROTTLE_ANON", default="120/min") or None
+# Seconds a client or shared cache may reuse an API response before revalidating (ETag/Last-Modified).
+API_CACHE_MAX_AGE = env.int("API_CACHE_MAX_AGE", default=60)
+# A snapshot permalink never changes: it may be cached this long (seconds).
+API_SNAPSHOT_MAX_AGE = env.int("API_SNAPSHOT_MAX_AGE", default=86400)
+# Entries in the Atom feed of changes.
+FEED_CHANGES_ITEMS = env.int("FEED_CHANGES_ITEMS", default=50)
+
+REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "tranches.api.renderers.CSVRenderer",
+        "tranches.api.renderers.XLSXRenderer",
+    ],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # Read-only and anonymous: no session, so no CSRF and no editor identity in the API.
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "UNAUTHENTICATED_USER": None,
+    "DEFAULT_THROTTLE_CLASSES": ["tranches.api.throttling.AnonBurstThrottle"],
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "tranches.api.filters.StrictSearchFilter",
+        "tranches.api.filters.StrictOrderingFilter",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "tranches.api.pagination.PageNumberPagination",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "tranches.api.negotiation.ContentNegotiation",
+    "DEFAULT_SCHEMA_CLASS": "tranches.api.schema.AutoSchema",
+    "EXCEPTION_HANDLER": "tranches.api.errors.exception_handler",
+    "COERCE_DECIMAL_TO_STRING": True,
+    "DATETIME_FORMAT": "iso-8601",
+    "URL_FORMAT_OVERRIDE": "format",
+    "ORDERING_PARAM": "ordering",
+    "SEARCH_PARAM": "search",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "EU Ukraine-loan tracker API",
+    "DESCRIPTION": (
+        "Read-only figures of the EU's loans to Ukraine: instruments, components, tranches, disbursements, "
+        "their sources and citations, summary figures, time series and a change log. Amounts are EUR, as "
+        "decimal strings in JSON. Every resource takes `as_of=YYYY-MM-DD` (the data as published at the end "
+        "of that day, UTC) and `format=json|csv|xlsx`. Errors share one format: "
+        '`{"error": {"status", "code", "message", "parameters"}}`.'
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {"StageEnum": "tranches.models.Stage", "GradeEnum": "tranches.models.Grade"},
+}
+
+# CORS: anyone may read the API and the feed from a browser; nothing else is exposed.
+CORS_URLS_REGEX = r"^/(api|feeds)/.*$"
+CORS_ALLOW_ALL_ORIGINS = env.bool("API_CORS_ALLOW_ALL_ORIGINS", default=True)
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+CORS_ALLOW_CREDENTIALS = False
+CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Retry-After", "Content-Disposition"]

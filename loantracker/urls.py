@@ -1,0 +1,24 @@
+"""Root URL configuration."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from tranches.feeds import ChangesFeed
+
+admin.site.site_header = "EU Ukraine-loan tracker"
+admin.site.site_title = "Loan tracker admin"
+admin.site.index_title = "Data entry and review"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("tranches.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    # Swagger UI with its script in a separate file, so the strict Content-Security-Policy holds.
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("feeds/changes/", ChangesFeed(), name="feed-changes"),
+]
+
+# Under /api/, a 404 or 500 outside the API's views still answers in the API's one error format.
+handler404 = "tranches.api.handlers.page_not_found"
+handler500 = "tranches.api.handlers.server_error"

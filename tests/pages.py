@@ -1,0 +1,81 @@
+"""A real browser for page tests: Debian's chromium driven by Playwright (never `playwright install`).
+Skips where chromium is missing, fails instead under LOANTRACKER_REQUIRE_SERVICES=1 (CI).
+One session-wide browser serves every page test (tests/conftest.py imports these fixtures):
+two sync Playwright instances cannot run in one process."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import pytest
+
+from tests.skips import skip_or_fail
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
+
+# Browser tests drive a live server in another thread; Django refuses sync DB access from the
+# event loop Playwright runs, so allow it for the test process only.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not (Path(CHROMIUM).exists() or shutil.which("chromium")):
+        skip_or_fail(f"needs chromium at {CHROMIUM} (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:  # pragma: no cover - it is in requirements-dev.txt
+        skip_or_fail("needs the playwright package")
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+class PageWatch:
+    """A page plus what it did: console errors, page errors, and requests to other hosts."""
+
+    def __init__(self, page: Any, allowed_host: str, base_url: str = ""):
+        self.page = page
+        self.base_url = base_url
+        self.console_errors: list[str] = []
+        self.foreign_requests: list[str] = []
+        page.on("console", lambda msg: msg.type == "error" and self.console_errors.append(msg.text))
+        page.on("pageerror", lambda exc: self.console_errors.append(str(exc)))
+
+        def check_request(request: Any) -> None:
+            host = urlparse(request.url).hostname
+            if request.url.startswith(("http://", "https://")) and host != allowed_host:
+                self.foreign_requests.append(request.url)
+
+        page.on("request", check_request)
+
+    def screenshot(self, name: str) -> Path:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+
+@pytest.fixture
+def watched_page(browser: Any, live_server: Any) -> Iterator[PageWatch]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    yield PageWatch(page, urlparse(live_server.url).hostname or "localhost", live_server.url)
+    context.close()

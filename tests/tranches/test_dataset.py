@@ -1,0 +1,151 @@
+"""The versioned initial dataset: seeded figures, an idempotent loader, and refusal of bad files."""
+
+from decimal import Decimal
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import CommandError, call_command
+
+from tranches import selectors
+from tranches.dataset import DatasetError, dataset_load
+from tranches.models import PUBLISHABLE_MODELS, Citation, Component, Instrument, Status, Tranche
+
+pytestmark = pytest.mark.django_db
+BN = Decimal(1_000_000_000)
+DATASET = Path(settings.DATASET_PATH)
+
+
+def history_rows() -> int:
+    return sum(model.history.count() for model in PUBLISHABLE_MODELS)
+
+
+def record_rows() -> int:
+    return sum(model.objects.count() for model in PUBLISHABLE_MODELS)
+
+
+@pytest.fixture
+def loaded():
+    dataset_load(path=DATASET)
+
+
+def edited_copy(tmp_path: Path, old: str, new: str) -> Path:
+    text = DATASET.read_text(encoding="utf-8")
+    assert old in text, f"fixture text {old!r} not in the dataset"
+    path = tmp_path / "dataset.toml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+def test_the_seeded_loan_is_90bn_split_60_defence_30_budget_support(loaded):
+    usl = Instrument.objects.get(short_name="USL")
+    assert usl.amount == 90 * BN
+    assert dict(usl.components.values_list("name", "amount")) == {"Defence": 60 * BN, "Budget support": 30 * BN}
+    assert usl.legal_basis_url == "http://data.europa.eu/eli/reg/2026/467/oj"
+
+
+def test_the_seeded_public_totals_count_the_two_june_payments_and_no_other_instrument(loaded):
+    totals = selectors.instrument_totals(instrument=Instrument.objects.get(short_name="USL"), public=True)
+    assert totals.disbursed == Decimal("3900000000.00") + Decimal("3200000000.00")
+    assert totals.remaining == Decimal("82900000000.00")
+    assert totals.percent_disbursed == Decimal("7.9")
+    defence = Component.objects.get(instrument__short_name="USL", name="Defence")
+    assert selectors.component_totals(component=defence, public=True).disbursed == Decimal("3900000000.00")
+
+
+def test_the_drone_payment_carries_its_source_the_quote_and_the_reported_dollars(loaded):
+    drones = Tranche.objects.get(purpose="drones")
+    payment = drones.disbursements.get()
+    assert (payment.amount_eur, payment.reported_amount, payment.reported_currency) == (
+        Decimal("3900000000.00"),
+        Decimal("4400000000.00"),
+        "USD",
+    )
+    used = drones.citations.get(figure="amount", is_used=True)
+    assert "3.9 billion euros ($4.4 billion)" in used.quote
+    assert used.source.grade == "B"
+
+
+def test_the_conflicting_june_claim_is_kept_beside_the_used_one(loaded):
+    claims = Citation.objects.filter(tranche__purpose="drones", figure="amount").order_by("claimed_amount")
+    assert [(c.claimed_amount, c.is_used) for c in claims] == [
+        (Decimal("3900000000.00"), True),
+        (Decimal("5900000000.00"), False),
+    ]
+
+
+def test_every_seeded_figure_is_published_and_every_tranche_is_cited(loaded):
+    for model in PUBLISHABLE_MODELS:
+        assert not model.objects.exclude(status=Status.PUBLISHED).exists(), model
+    assert not Tranche.objects.filter(citations=None).exists()
+
+
+def test_a_second_run_changes_nothing(loaded):
+    rows, history = record_rows(), history_rows()
+    report = dataset_load(path=DATASET)
+    assert (record_rows(), history_rows()) == (rows, history)
+    assert sum(report.created.values()) + sum(report.updated.values()) + report.published == 0
+
+
+def test_an_edited_file_updates_only_what_changed(loaded, tmp_path):
+    path = edited_copy(tmp_path, 'purpose = "drones"', 'purpose = "drones and air defence"')
+    history = history_rows()
+    report = dataset_load(path=path)
+    assert report.updated == {"tranches": 1}
+    assert report.published == 1
+    assert history_rows() == history + 2  # the change, then its publication
+    assert Tranche.objects.get(dataset_key="usl-defence-drones-1").purpose == "drones and air defence"
+
+
+def test_a_syntax_error_is_refused_naming_the_line_and_nothing_is_written(tmp_path):
+    path = edited_copy(tmp_path, 'amount = "90000000000.00"', "amount = 90,000")
+    with pytest.raises(DatasetError) as exc:
+        dataset_load(path=path)
+    assert "not valid TOML" in str(exc.value)
+    assert "line " in str(exc.value)
+    assert record_rows() == 0
+
+
+def test_a_bad_field_value_is_refused_naming_record_and_field_and_nothing_is_written(tmp_path):
+    path = edited_copy(tmp_path, 'amount = "3900000000.00"', 'amount = "-3900000000.00"')
+    with pytest.raises(DatasetError) as exc:
+        dataset_load(path=path)
+    assert exc.value.problems == [
+        "tranches[0] (key 'usl-defence-drones-1'): amount: Amount (EUR) must be more than zero; got -€3.9bn."
+    ]
+    assert record_rows() == 0
+
+
+def test_a_file_breaking_a_cross_row_rule_is_refused_and_nothing_is_written(tmp_path):
+    path = edited_copy(tmp_path, 'amount = "60000000000.00"', 'amount = "3000000000.00"')  # defence €3bn
+    with pytest.raises(DatasetError) as exc:
+        dataset_load(path=path)
+    assert exc.value.problems == ["Tranches of USL · Defence would total €3.9bn, but the component is €3.0bn."]
+    assert record_rows() == 0
+
+
+def test_unknown_fields_and_dangling_references_are_all_listed(tmp_path):
+    path = edited_copy(tmp_path, 'component = "usl-defence"', 'component = "usl-navy"\ncolour = "red"')
+    with pytest.raises(DatasetError) as exc:
+        dataset_load(path=path)
+    assert exc.value.problems[0].startswith("tranches[0] (key 'usl-defence-drones-1'): colour: unknown field")
+    assert (
+        exc.value.problems[1]
+        == "tranches[0] (key 'usl-defence-drones-1'): component: 'usl-navy' is not a key in components"
+    )
+
+
+def test_the_command_reports_progress_and_fails_cleanly_on_a_bad_file(tmp_path):
+    out = StringIO()
+    call_command("load_dataset", stdout=out)
+    assert "tranches: 2 record(s)" in out.getvalue()
+    assert "Dataset loaded." in out.getvalue()
+    with pytest.raises(CommandError, match="Nothing was written"):
+        call_command("load_dataset", str(tmp_path / "missing.toml"), stdout=StringIO())
+
+
+def test_draft_mode_leaves_new_records_for_a_reviewer():
+    dataset_load(path=DATASET, publish=False)
+    assert not Instrument.objects.filter(status=Status.PUBLISHED).exists()
+    assert not selectors.public_versions(Instrument).exists()

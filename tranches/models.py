@@ -1,0 +1,471 @@
+"""The loan domain: instruments, their components, tranches, disbursements, and the sources behind
+every figure. Single-row rules are CheckConstraints (the database has the last word) mirrored in
+``clean()`` with messages that name the numbers; rules across rows live in ``tranches.services``."""
+
+from __future__ import annotations
+
+import datetime
+from typing import ClassVar
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.text import capfirst
+from simple_history.models import HistoricalRecords
+
+from .money import eur
+
+# Messages are module constants so that tests assert the exact text a user sees.
+AMOUNT_NOT_POSITIVE = "{label} must be more than zero; got {value}."
+DATE_IN_FUTURE = "{label} is {date:%d %b %Y}, which is in the future (today is {today:%d %b %Y})."
+DATES_OUT_OF_ORDER = "{later_label} ({later:%d %b %Y}) is before {earlier_label} ({earlier:%d %b %Y})."
+STAGE_DATE_MISSING = "A tranche at stage '{stage}' needs its {label}."
+PERIOD_REVERSED = "The period ends ({end:%d %b %Y}) before it starts ({start:%d %b %Y})."
+REPORTED_PAIR = "Give the reported amount and its currency together, or neither."
+CITATION_TARGET = "A citation backs exactly one figure: choose one instrument, component, tranche or disbursement."
+CITATION_QUOTE_EMPTY = "Quote the passage of the source that backs the figure."
+BUDGET_YEAR_RANGE = "Budget year must be between 2000 and 2100; got {value}."
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published"
+
+
+class Grade(models.TextChoices):
+    A = "A", "A: official text (EUR-Lex, Council, Commission)"
+    B = "B", "B: established media"
+    C = "C", "C: aggregator or secondary site"
+
+
+class Stage(models.TextChoices):
+    PLANNED = "planned", "Planned"
+    APPROVED = "approved", "Approved"
+    DISBURSED = "disbursed", "Disbursed"
+    WITHHELD = "withheld", "Withheld"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+# The date field recording when each stage was reached.
+STAGE_DATE_FIELD = {
+    Stage.PLANNED: "planned_on",
+    Stage.APPROVED: "approved_on",
+    Stage.DISBURSED: "disbursed_on",
+    Stage.WITHHELD: "withheld_on",
+    Stage.CANCELLED: "cancelled_on",
+}
+# (earlier, later): when both dates are set, the later may not precede the earlier.
+STAGE_DATE_ORDER = [
+    ("planned_on", "approved_on"),
+    ("planned_on", "disbursed_on"),
+    ("approved_on", "disbursed_on"),
+    ("planned_on", "withheld_on"),
+    ("approved_on", "withheld_on"),
+    ("planned_on", "cancelled_on"),
+    ("approved_on", "cancelled_on"),
+]
+
+
+def _positive(field: str) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=Q(**{f"{field}__gt": 0}),
+        name="%(app_label)s_%(class)s_" + f"{field}_positive",
+        violation_error_message=f"{field} must be more than zero.",
+    )
+
+
+def _not_before(earlier: str, later: str) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=Q(**{f"{earlier}__isnull": True})
+        | Q(**{f"{later}__isnull": True})
+        | Q(**{f"{later}__gte": F(earlier)}),
+        name="%(app_label)s_%(class)s_" + f"{later}_not_before_{earlier}",
+        violation_error_message=f"{later} may not be before {earlier}.",
+    )
+
+
+def _verbose(obj: models.Model, field: str) -> str:
+    return str(getattr(obj._meta.get_field(field), "verbose_name", field))
+
+
+def _check_positive(errors: dict[str, str], obj: models.Model, field: str) -> None:
+    value = getattr(obj, field)
+    if value is not None and value <= 0:
+        label = capfirst(_verbose(obj, field))
+        errors[field] = AMOUNT_NOT_POSITIVE.format(label=label, value=eur(value))
+
+
+def _check_not_future(errors: dict[str, str], obj: models.Model, field: str) -> None:
+    value = getattr(obj, field)
+    today = timezone.localdate()
+    if value is not None and value > today:
+        label = capfirst(_verbose(obj, field))
+        errors[field] = DATE_IN_FUTURE.format(label=label, date=value, today=today)
+
+
+class PublishableQuerySet(models.QuerySet):
+    def published(self) -> PublishableQuerySet:
+        """Rows whose current state is published (no pending draft changes)."""
+        return self.filter(status=Status.PUBLISHED)
+
+    def drafts(self) -> PublishableQuerySet:
+        return self.filter(status=Status.DRAFT)
+
+
+class Publishable(models.Model):
+    """A record that editors change as a draft and reviewers publish. Every change is a history row;
+    the public sees the latest *published* history row of each record (see ``tranches.selectors``),
+    so editing a published record never takes its published figures off the public pages."""
+
+    status = models.CharField(
+        max_length=10,
+        choices=Status.choices,
+        default=Status.DRAFT,
+        db_index=True,
+        editable=False,
+        help_text="Draft until a reviewer publishes it; any later change makes it a draft again.",
+    )
+    published_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When a reviewer last published it."
+    )
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    dataset_key = models.CharField(
+        max_length=100,
+        unique=True,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Key of this record in the versioned dataset file, if it came from there.",
+    )
+    version = models.PositiveIntegerField(
+        default=0, help_text="Counts saves; a save based on an older version is refused, so no edit is lost."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(inherit=True)
+    objects = PublishableQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_public(self) -> bool:
+        """True once a version of it has been published (it may have newer draft changes)."""
+        return self.published_at is not None
+
+
+class Instrument(Publishable):
+    """A lending programme, e.g. the Ukraine Support Loan. Instruments are never summed together."""
+
+    name = models.CharField(max_length=200, unique=True)
+    short_name = models.CharField(max_length=40, unique=True, help_text="e.g. USL")
+    slug = models.SlugField(max_length=60, unique=True)
+    legal_basis = models.CharField(max_length=300, help_text="e.g. Regulation (EU) 2026/467")
+    legal_basis_url = models.URLField(blank=True, help_text="ELI or EUR-Lex link")
+    amount = models.DecimalField("total amount (EUR)", max_digits=15, decimal_places=2)
+    currency = models.CharField(max_length=3, default="EUR", choices=[("EUR", "EUR")])
+    period_start = models.DateField()
+    period_end = models.DateField()
+    lender = models.CharField(max_length=200, default="European Union")
+    borrower = models.CharField(max_length=200, default="Ukraine")
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["name"]
+        permissions: ClassVar = [("publish_instrument", "Can publish instrument")]
+        constraints: ClassVar = [
+            _positive("amount"),
+            _not_before("period_start", "period_end"),
+            models.CheckConstraint(
+                condition=Q(currency="EUR"),
+                name="tranches_instrument_currency_eur",
+                violation_error_message="Amounts are kept in EUR.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.short_name or self.name
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        _check_positive(errors, self, "amount")
+        if self.period_start and self.period_end and self.period_end < self.period_start:
+            errors["period_end"] = PERIOD_REVERSED.format(start=self.period_start, end=self.period_end)
+        if errors:
+            raise ValidationError(errors)
+
+
+class Component(Publishable):
+    """An envelope of an instrument, e.g. Defence €60bn or Budget support €30bn."""
+
+    instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT, related_name="components")
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=60)
+    amount = models.DecimalField("amount (EUR)", max_digits=15, decimal_places=2)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["instrument__name", "-amount", "name"]
+        permissions: ClassVar = [("publish_component", "Can publish component")]
+        constraints: ClassVar = [
+            _positive("amount"),
+            models.UniqueConstraint(fields=["instrument", "slug"], name="tranches_component_unique_slug"),
+            models.UniqueConstraint(fields=["instrument", "name"], name="tranches_component_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument} · {self.name}" if self.instrument_id else self.name
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        _check_positive(errors, self, "amount")
+        if errors:
+            raise ValidationError(errors)
+
+
+class Tranche(Publishable):
+    """A portion of a component with a purpose, an amount and a stage; each stage reached has a date."""
+
+    component = models.ForeignKey(Component, on_delete=models.PROTECT, related_name="tranches")
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80)
+    purpose = models.CharField(max_length=100, help_text="Earmark, e.g. drones or budget support")
+    amount = models.DecimalField("amount (EUR)", max_digits=15, decimal_places=2)
+    stage = models.CharField(max_length=10, choices=Stage.choices, default=Stage.PLANNED, db_index=True)
+    planned_on = models.DateField("date planned", null=True, blank=True)
+    approved_on = models.DateField("date approved", null=True, blank=True)
+    disbursed_on = models.DateField("date disbursed", null=True, blank=True)
+    withheld_on = models.DateField("date withheld", null=True, blank=True)
+    cancelled_on = models.DateField("date cancelled", null=True, blank=True)
+    budget_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["component", "planned_on", "name"]
+        permissions: ClassVar = [("publish_tranche", "Can publish tranche")]
+        constraints: ClassVar = [
+            _positive("amount"),
+            models.UniqueConstraint(fields=["component", "slug"], name="tranches_tranche_unique_slug"),
+            models.CheckConstraint(
+                condition=Q(budget_year__isnull=True) | Q(budget_year__gte=2000, budget_year__lte=2100),
+                name="tranches_tranche_budget_year_range",
+                violation_error_message="Budget year must be between 2000 and 2100.",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(stage=Stage.PLANNED, planned_on__isnull=False)
+                    | Q(stage=Stage.APPROVED, approved_on__isnull=False)
+                    | Q(stage=Stage.DISBURSED, disbursed_on__isnull=False)
+                    | Q(stage=Stage.WITHHELD, withheld_on__isnull=False)
+                    | Q(stage=Stage.CANCELLED, cancelled_on__isnull=False)
+                ),
+                name="tranches_tranche_stage_has_date",
+                violation_error_message="The date of the tranche's stage is required.",
+            ),
+            *[_not_before(earlier, later) for earlier, later in STAGE_DATE_ORDER],
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        _check_positive(errors, self, "amount")
+        for field in STAGE_DATE_FIELD.values():
+            _check_not_future(errors, self, field)
+        stage_field = STAGE_DATE_FIELD.get(Stage(self.stage)) if self.stage in Stage.values else None
+        if stage_field and getattr(self, stage_field) is None:
+            errors.setdefault(
+                stage_field,
+                STAGE_DATE_MISSING.format(stage=self.stage, label=_verbose(self, stage_field)),
+            )
+        for earlier, later in STAGE_DATE_ORDER:
+            first, second = getattr(self, earlier), getattr(self, later)
+            if first and second and second < first:
+                errors.setdefault(
+                    later,
+                    DATES_OUT_OF_ORDER.format(
+                        later_label=capfirst(_verbose(self, later)),
+                        later=second,
+                        earlier_label=_verbose(self, earlier),
+                        earlier=first,
+                    ),
+                )
+        if self.budget_year is not None and not 2000 <= self.budget_year <= 2100:
+            errors["budget_year"] = BUDGET_YEAR_RANGE.format(value=self.budget_year)
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def stage_date(self) -> datetime.date | None:
+        """The date the current stage was reached."""
+        return getattr(self, STAGE_DATE_FIELD[Stage(self.stage)])
+
+
+class Disbursement(Publishable):
+    """Money actually paid against a tranche, in EUR, with the amount as the source reported it."""
+
+    tranche = models.ForeignKey(Tranche, on_delete=models.PROTECT, related_name="disbursements")
+    value_date = models.DateField(help_text="The day the money was paid.")
+    amount_eur = models.DecimalField("amount (EUR)", max_digits=15, decimal_places=2)
+    reported_amount = models.DecimalField(
+        "amount as reported",
+        null=True,
+        blank=True,
+        help_text="e.g. 4400000000 for $4.4bn",
+        max_digits=15,
+        decimal_places=2,
+    )
+    reported_currency = models.CharField(
+        max_length=3, blank=True, help_text="ISO 4217 code of the reported amount, e.g. USD"
+    )
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["value_date", "pk"]
+        permissions: ClassVar = [("publish_disbursement", "Can publish disbursement")]
+        constraints: ClassVar = [
+            _positive("amount_eur"),
+            models.CheckConstraint(
+                condition=Q(reported_amount__isnull=True) | Q(reported_amount__gt=0),
+                name="tranches_disbursement_reported_amount_positive",
+                violation_error_message="The reported amount must be more than zero.",
+            ),
+            models.CheckConstraint(
+                condition=Q(reported_amount__isnull=True, reported_currency="")
+                | (Q(reported_amount__isnull=False) & ~Q(reported_currency="")),
+                name="tranches_disbursement_reported_pair",
+                violation_error_message=REPORTED_PAIR,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{eur(self.amount_eur)} on {self.value_date:%d %b %Y}" if self.value_date else eur(self.amount_eur)
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        _check_positive(errors, self, "amount_eur")
+        _check_positive(errors, self, "reported_amount")
+        _check_not_future(errors, self, "value_date")
+        if (self.reported_amount is None) != (not self.reported_currency):
+            errors.setdefault("reported_currency", REPORTED_PAIR)
+        if self.reported_currency:
+            self.reported_currency = self.reported_currency.upper()
+        if errors:
+            raise ValidationError(errors)
+
+
+class Source(Publishable):
+    """A document that backs figures: publisher, title, date, link and reliability grade."""
+
+    publisher = models.CharField(max_length=200)
+    title = models.CharField(max_length=400)
+    published_on = models.DateField(null=True, blank=True, help_text="Leave empty when unknown.")
+    url = models.URLField(max_length=500, blank=True)
+    grade = models.CharField(max_length=1, choices=Grade.choices)
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["grade", "publisher", "title"]
+        permissions: ClassVar = [("publish_source", "Can publish source")]
+
+    def __str__(self) -> str:
+        return f"{self.publisher}: {self.title} ({self.grade})"
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        _check_not_future(errors, self, "published_on")
+        if errors:
+            raise ValidationError(errors)
+
+
+class Citation(Publishable):
+    """A claim: one source's figure for one fact, with the passage quoted. Sources may disagree;
+    every claim stays visible and ``is_used`` marks the one the public figures use."""
+
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
+    instrument = models.ForeignKey(
+        Instrument, null=True, blank=True, on_delete=models.PROTECT, related_name="citations"
+    )
+    component = models.ForeignKey(Component, null=True, blank=True, on_delete=models.PROTECT, related_name="citations")
+    tranche = models.ForeignKey(Tranche, null=True, blank=True, on_delete=models.PROTECT, related_name="citations")
+    disbursement = models.ForeignKey(
+        Disbursement, null=True, blank=True, on_delete=models.PROTECT, related_name="citations"
+    )
+    figure = models.CharField(max_length=100, default="amount", help_text="Which figure it backs, e.g. amount")
+    quote = models.TextField(help_text="The passage of the source, quoted exactly.")
+    claimed_amount = models.DecimalField(
+        null=True,
+        blank=True,
+        help_text="The number this source gives, in its currency",
+        max_digits=15,
+        decimal_places=2,
+    )
+    claimed_currency = models.CharField(max_length=3, blank=True, default="EUR")
+    is_used = models.BooleanField(
+        default=True, help_text="The public figure uses this claim (untick for a conflicting claim kept for view)."
+    )
+    locator = models.CharField(max_length=200, blank=True, help_text="Page, paragraph or article")
+
+    TARGETS: ClassVar = ("instrument", "component", "tranche", "disbursement")
+
+    class Meta:
+        ordering: ClassVar = ["pk"]
+        permissions: ClassVar = [("publish_citation", "Can publish citation")]
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=(
+                    Q(instrument__isnull=False, component=None, tranche=None, disbursement=None)
+                    | Q(instrument=None, component__isnull=False, tranche=None, disbursement=None)
+                    | Q(instrument=None, component=None, tranche__isnull=False, disbursement=None)
+                    | Q(instrument=None, component=None, tranche=None, disbursement__isnull=False)
+                ),
+                name="tranches_citation_one_target",
+                violation_error_message=CITATION_TARGET,
+            ),
+            models.CheckConstraint(
+                condition=~Q(quote=""),
+                name="tranches_citation_quote_not_empty",
+                violation_error_message=CITATION_QUOTE_EMPTY,
+            ),
+            models.CheckConstraint(
+                condition=Q(claimed_amount__isnull=True) | Q(claimed_amount__gt=0),
+                name="tranches_citation_claimed_amount_positive",
+                violation_error_message="The claimed amount must be more than zero.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source.publisher} on {self.target}" if self.source_id else "citation"
+
+    def _targets(self) -> list[Publishable]:
+        # getattr, not the *_id: an admin inline sets an unsaved parent before the first save.
+        return [target for name in self.TARGETS if (target := getattr(self, name)) is not None]
+
+    @property
+    def target(self) -> Publishable | None:
+        targets = self._targets()
+        return targets[0] if targets else None
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if len(self._targets()) != 1:
+            errors["__all__"] = CITATION_TARGET
+        if not (self.quote or "").strip():
+            errors["quote"] = CITATION_QUOTE_EMPTY
+        _check_positive(errors, self, "claimed_amount")
+        if errors:
+            raise ValidationError(errors)
+
+
+PUBLISHABLE_MODELS: tuple[type[Publishable], ...] = (Instrument, Component, Tranche, Disbursement, Source, Citation)
