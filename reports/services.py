@@ -1,0 +1,193 @@
+"""The only writers of computed figures, chart data, exchange rates and job runs. Tasks and the
+management commands call these; each is idempotent, so running one twice changes nothing more."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import logging
+import traceback
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from .chart_data import chart_data_build
+from .figures import figures_build, figures_fingerprint, payload_hash
+from .models import ChartData, ExchangeRate, FigureSnapshot, JobRun
+from .rates import rates_download, rates_parse
+
+logger = logging.getLogger(__name__)
+
+JOB_REFRESH = "figures_refresh"
+JOB_CHARTS = "charts_build"
+JOB_RATES = "rates_fetch"
+JOB_ENQUEUE = "refresh_enqueue"
+# Serialises snapshot writers on PostgreSQL (two workers, or a worker and a command).
+SNAPSHOT_LOCK_KEY = 0x10A7_F16
+
+
+@dataclass
+class JobOutcome:
+    """What a job reports to its JobRun row (``detail``) and to the command's progress output."""
+
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@contextlib.contextmanager
+def job_run(job: str, **detail: Any) -> Iterator[JobOutcome]:
+    """Record a run of ``job``: a 'running' row committed at the start (so the admin shows a run
+    that never finished, e.g. a killed worker), then 'ok' or 'failed' with the error. Re-raises."""
+    run = JobRun.objects.create(job=job, started_at=timezone.now(), detail=detail)
+    outcome = JobOutcome(detail=dict(detail))
+    try:
+        yield outcome
+    except BaseException as exc:
+        run.status = JobRun.Status.FAILED
+        run.error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        run.finished_at = timezone.now()
+        run.detail = outcome.detail
+        run.save(update_fields=["status", "error", "finished_at", "detail"])
+        raise
+    run.status = JobRun.Status.OK
+    run.finished_at = timezone.now()
+    run.detail = outcome.detail
+    run.save(update_fields=["status", "finished_at", "detail"])
+
+
+def job_failure_record(*, job: str, error: str, detail: dict[str, Any] | None = None) -> JobRun:
+    """Record a failure that happened outside a job (e.g. the broker refused a refresh)."""
+    now = timezone.now()
+    return JobRun.objects.create(
+        job=job, started_at=now, finished_at=now, status=JobRun.Status.FAILED, error=error, detail=detail or {}
+    )
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    snapshot: FigureSnapshot | None
+    created: bool
+    skipped: bool  # inputs unchanged since the latest snapshot: nothing was rebuilt
+
+
+def snapshot_inputs_changed() -> bool:
+    """True if published data or exchange rates changed since the latest snapshot was built
+    (or there is none). Reads only; a few queries."""
+    latest = FigureSnapshot.objects.order_by("-created_at", "-pk").only("inputs_fingerprint").first()
+    return latest is None or latest.inputs_fingerprint != figures_fingerprint()
+
+
+def _lock_snapshots() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SNAPSHOT_LOCK_KEY])
+
+
+def snapshot_refresh(*, force: bool = False) -> RefreshResult:
+    """Build the figures from published data and store them as a new FigureSnapshot, unless they
+    equal the latest snapshot's (same content hash: no new row). With ``force=False`` a snapshot
+    whose inputs (published history, exchange rates) have not changed is kept without rebuilding.
+    Atomic: a failure or a killed process leaves no partial snapshot. Raises database errors."""
+    # A read-only shortcut before taking the lock: inputs unchanged since the latest snapshot was
+    # built means the same figures (saving a draft changes no input).
+    latest = FigureSnapshot.objects.order_by("-created_at", "-pk").first()
+    fingerprint = figures_fingerprint()
+    if latest is not None and not force and latest.inputs_fingerprint == fingerprint:
+        return RefreshResult(snapshot=latest, created=False, skipped=True)
+    with transaction.atomic():
+        _lock_snapshots()
+        latest = FigureSnapshot.objects.order_by("-created_at", "-pk").first()
+        fingerprint = figures_fingerprint()
+        payload, as_of = figures_build()
+        digest = payload_hash(payload)
+        if latest is not None and latest.content_hash == digest:
+            return RefreshResult(snapshot=latest, created=False, skipped=False)
+        now = timezone.now()
+        snapshot = FigureSnapshot(
+            content_hash=digest,
+            as_of=as_of or now,
+            created_at=now,
+            payload=payload,
+            inputs_fingerprint=fingerprint,
+        )
+        snapshot.save()
+    return RefreshResult(snapshot=snapshot, created=True, skipped=False)
+
+
+def chart_data_refresh(*, snapshot_id: int) -> tuple[ChartData, bool]:
+    """Build and store the chart data of snapshot ``snapshot_id`` once; returns (row, created).
+    Raises FigureSnapshot.DoesNotExist for an unknown id."""
+    with transaction.atomic():
+        snapshot = FigureSnapshot.objects.get(pk=snapshot_id)
+        existing = ChartData.objects.filter(snapshot=snapshot).first()
+        if existing is not None:
+            return existing, False
+        payload = chart_data_build(snapshot.payload, snapshot_hash=snapshot.content_hash)
+        chart = ChartData.objects.create(snapshot=snapshot, created_at=timezone.now(), payload=payload)
+    return chart, True
+
+
+@dataclass(frozen=True)
+class RatesResult:
+    url: str
+    parsed: int  # rates in the file (of the configured currencies)
+    written: int  # rows inserted or changed
+    first: datetime.date
+    last: datetime.date
+
+
+def rates_store(rates: dict[tuple[datetime.date, str], Decimal]) -> int:
+    """Upsert rates (units per 1 EUR) by (date, currency); rows whose rate is unchanged are not
+    touched, so a second run writes nothing. Returns how many rows were inserted or changed."""
+    if not rates:
+        return 0
+    days = [day for day, _ in rates]
+    with transaction.atomic():
+        stored = {
+            (row.date, row.currency): row.rate
+            for row in ExchangeRate.objects.filter(date__gte=min(days), date__lte=max(days)).only(
+                "date", "currency", "rate"
+            )
+        }
+        changed = [
+            ExchangeRate(date=day, currency=currency, rate=rate)
+            for (day, currency), rate in rates.items()
+            if stored.get((day, currency)) != rate
+        ]
+        ExchangeRate.objects.bulk_create(
+            changed,
+            batch_size=1000,
+            update_conflicts=True,
+            unique_fields=["date", "currency"],
+            update_fields=["rate", "updated_at"],
+        )
+    return len(changed)
+
+
+# With no rate newer than this, the daily file (one day) is not enough to fill the gap.
+DAILY_ENOUGH = datetime.timedelta(days=4)
+
+
+def rates_which() -> str:
+    """'daily' if a USD rate of the last few days is stored, else 'hist' (the whole history)."""
+    latest = ExchangeRate.objects.order_by("-date").values_list("date", flat=True).first()
+    return "daily" if latest is not None and timezone.now().date() - latest <= DAILY_ENOUGH else "hist"
+
+
+def rates_fetch(*, which: str = "hist") -> RatesResult:
+    """Download the ECB file (``which`` is 'hist', the whole history, 'daily', the latest day, or
+    'auto', daily unless the stored rates are more than a few days old;
+    URLs ECB_RATES_HIST_URL / ECB_RATES_DAILY_URL), parse it and upsert the rates of
+    ECB_RATES_CURRENCIES. Raises RatesDownloadError or RatesFormatError; then no rate is changed."""
+    if which == "auto":
+        which = rates_which()
+    url = settings.ECB_RATES_HIST_URL if which == "hist" else settings.ECB_RATES_DAILY_URL
+    body = rates_download(url, timeout=settings.ECB_RATES_TIMEOUT)
+    rates = rates_parse(body, [c.upper() for c in settings.ECB_RATES_CURRENCIES])
+    written = rates_store(rates)
+    days = [day for day, _ in rates]
+    return RatesResult(url=url, parsed=len(rates), written=written, first=min(days), last=max(days))
