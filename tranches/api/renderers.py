@@ -1,0 +1,147 @@
+"""CSV and XLSX renderers for every list and for summary and timeseries.
+
+A response becomes a table: the ``results`` of a page (or the list, or the one object) are the rows;
+nested objects become dotted column names (``totals.disbursed``) and nested lists a JSON text. Amounts
+stay plain decimals (``3900000000.00``). A text cell that starts with ``=``, ``+``, ``-``, ``@``, tab or
+carriage return is prefixed with an apostrophe so that no spreadsheet runs it as a formula (OWASP
+"CSV injection"); plain negative numbers are left as they are."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from rest_framework.renderers import BaseRenderer
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+DECIMAL = re.compile(r"^-?\d+\.\d+$")
+
+
+def neutralise(value: str) -> str:
+    """``value`` made safe for a spreadsheet cell (see the module docstring)."""
+    if value.startswith(FORMULA_START) and not NUMBER.match(value):
+        return "'" + value
+    return value
+
+
+def _flatten(row: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in row.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            flat.update(_flatten(value, f"{name}."))
+        elif isinstance(value, list | tuple):
+            flat[name] = json.dumps(value, ensure_ascii=False, default=str)
+        else:
+            flat[name] = value
+    return flat
+
+
+def table(data: Any) -> tuple[list[str], list[dict[str, Any]]]:
+    """The column names and rows of a response body."""
+    if isinstance(data, Mapping) and isinstance(data.get("results"), list):
+        items = data["results"]
+    elif isinstance(data, list):
+        items = data
+    elif data is None:
+        items = []
+    else:
+        items = [data]
+    rows = [_flatten(item) if isinstance(item, Mapping) else {"value": item} for item in items]
+    columns: dict[str, None] = {}
+    for row in rows:
+        columns.update(dict.fromkeys(row))
+    return list(columns), rows
+
+
+def cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return neutralise(str(value))
+
+
+def _filename(renderer_context: Mapping[str, Any] | None, extension: str) -> str:
+    view = (renderer_context or {}).get("view")
+    name = getattr(view, "export_name", None) or getattr(view, "basename", None) or "export"
+    return f"{name}.{extension}"
+
+
+def _attach(renderer_context: Mapping[str, Any] | None, extension: str) -> None:
+    response = (renderer_context or {}).get("response")
+    if response is not None and response.status_code < 400:
+        response["Content-Disposition"] = f'attachment; filename="{_filename(renderer_context, extension)}"'
+
+
+class CSVRenderer(BaseRenderer):
+    """RFC 4180 CSV, UTF-8, one header row."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(
+        self, data: Any, accepted_media_type: str | None = None, renderer_context: Mapping[str, Any] | None = None
+    ) -> bytes:
+        columns, rows = table(data)
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow([neutralise(column) for column in columns])
+        for row in rows:
+            writer.writerow([cell_text(row.get(column)) for column in columns])
+        _attach(renderer_context, "csv")
+        return out.getvalue().encode("utf-8")
+
+
+class XLSXRenderer(BaseRenderer):
+    """An Excel workbook (openpyxl) with the same columns as the CSV.
+    Decimal amounts are numeric cells; every text cell is stored as text, never as a formula;
+    control characters XML cannot hold become U+FFFD."""
+
+    media_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    format = "xlsx"
+    charset = None
+    render_style = "binary"
+
+    def render(
+        self, data: Any, accepted_media_type: str | None = None, renderer_context: Mapping[str, Any] | None = None
+    ) -> bytes:
+        columns, rows = table(data)
+        workbook = Workbook()
+        sheet = workbook.active
+        assert sheet is not None  # noqa: S101 (a new workbook always has one sheet)
+        sheet.title = "data"
+        for column_index, column in enumerate(columns, start=1):
+            self._write(sheet, 1, column_index, column)
+        for row_index, row in enumerate(rows, start=2):
+            for column_index, column in enumerate(columns, start=1):
+                self._write(sheet, row_index, column_index, row.get(column))
+        out = io.BytesIO()
+        workbook.save(out)
+        _attach(renderer_context, "xlsx")
+        return out.getvalue()
+
+    @staticmethod
+    def _write(sheet: Any, row: int, column: int, value: Any) -> None:
+        if value is None:
+            return
+        if isinstance(value, bool | int | float | Decimal):
+            sheet.cell(row=row, column=column, value=value)
+            return
+        text = str(value)
+        if DECIMAL.match(text):
+            sheet.cell(row=row, column=column, value=Decimal(text))
+            return
+        # XML 1.0 cannot hold most control characters: they become U+FFFD (the CSV keeps them).
+        text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", text)
+        cell = sheet.cell(row=row, column=column, value=neutralise(text))
+        cell.data_type = "s"  # never a formula, whatever the text

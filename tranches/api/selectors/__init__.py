@@ -1,0 +1,51 @@
+"""Reads of the public API. Every list is built on ``tranches.selectors.public_versions``: the latest
+*published* history row of each record as it stood at ``as_of``, so drafts and unpublished edits never
+appear and a past date rebuilds what was public then. Names of parents (instrument, component) come
+from their public versions at the same ``as_of``, never from the live tables. Each function returns a
+lazy queryset or does a fixed number of queries, whatever the number of rows."""
+
+from .changes import (
+    CHANGE_ENTITIES,
+    CHANGE_FIELDS,
+    Change,
+    ChangeCursor,
+    ChangePage,
+    FieldChange,
+    InvalidCursor,
+    changes_page,
+)
+from .records import (
+    citations_by_source,
+    citations_public,
+    components_public,
+    disbursements_public,
+    instruments_public,
+    last_published,
+    sources_public,
+    tranches_public,
+)
+from .snapshots import INTERVALS, snapshot_as_of, snapshots_public, summary_rows, timeseries_from_snapshot
+
+__all__ = [
+    "CHANGE_ENTITIES",
+    "CHANGE_FIELDS",
+    "INTERVALS",
+    "Change",
+    "ChangeCursor",
+    "ChangePage",
+    "FieldChange",
+    "InvalidCursor",
+    "changes_page",
+    "citations_by_source",
+    "citations_public",
+    "components_public",
+    "disbursements_public",
+    "instruments_public",
+    "last_published",
+    "snapshot_as_of",
+    "snapshots_public",
+    "sources_public",
+    "summary_rows",
+    "timeseries_from_snapshot",
+    "tranches_public",
+]

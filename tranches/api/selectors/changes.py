@@ -1,0 +1,202 @@
+"""The public change log: each publication of a record compared with its previous publication."""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Model, OuterRef, QuerySet, Subquery
+
+from tranches.models import Citation, Component, Disbursement, Instrument, Publishable, Source, Status, Tranche
+
+# The public fields of each model, in the order a change lists them. Status, versions, timestamps,
+# dataset keys and who edited or published are never shown.
+CHANGE_FIELDS: dict[str, tuple[type[Publishable], tuple[str, ...]]] = {
+    "instrument": (
+        Instrument,
+        (
+            "name", "short_name", "slug", "legal_basis", "legal_basis_url", "amount", "currency", "period_start",
+            "period_end", "lender", "borrower", "description",
+        ),
+    ),
+    "component": (Component, ("instrument_id", "name", "slug", "amount", "description")),
+    "tranche": (
+        Tranche,
+        (
+            "component_id", "name", "slug", "purpose", "amount", "stage", "planned_on", "approved_on", "disbursed_on",
+            "withheld_on", "cancelled_on", "budget_year", "notes",
+        ),
+    ),
+    "disbursement": (
+        Disbursement,
+        ("tranche_id", "value_date", "amount_eur", "reported_amount", "reported_currency", "notes"),
+    ),
+    "source": (Source, ("publisher", "title", "published_on", "url", "grade", "notes")),
+    "citation": (
+        Citation,
+        (
+            "source_id", "instrument_id", "component_id", "tranche_id", "disbursement_id", "figure", "quote",
+            "claimed_amount", "claimed_currency", "is_used", "locator",
+        ),
+    ),
+}  # fmt: skip
+CHANGE_ENTITIES = tuple(CHANGE_FIELDS)
+# Fields that name a record in a change: the title of a feed entry, the label in the change log.
+LABEL_FIELD = {
+    "instrument": "name",
+    "component": "name",
+    "tranche": "name",
+    "disbursement": "value_date",
+    "source": "title",
+    "citation": "figure",
+}
+
+
+class InvalidCursor(ValueError):
+    """The ``cursor`` parameter is not one this API made."""
+
+
+@dataclass(frozen=True)
+class ChangeCursor:
+    """A position in the change log, newest first: (published at, entity, history id)."""
+
+    published_at: datetime.datetime
+    entity: str
+    history_id: int
+
+    def encode(self) -> str:
+        raw = json.dumps([self.published_at.isoformat(), self.entity, self.history_id])
+        return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, value: str) -> ChangeCursor:
+        try:
+            raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
+            when, entity, history_id = json.loads(raw)
+            published_at = datetime.datetime.fromisoformat(when)
+            if entity not in CHANGE_FIELDS or not isinstance(history_id, int) or published_at.tzinfo is None:
+                raise InvalidCursor(value)
+        except (ValueError, TypeError, UnicodeDecodeError) as exc:
+            raise InvalidCursor(value) from exc
+        return cls(published_at=published_at, entity=entity, history_id=history_id)
+
+    def sort_key(self) -> tuple[datetime.datetime, int, int]:
+        return (self.published_at, CHANGE_ENTITIES.index(self.entity), self.history_id)
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    old: Any
+    new: Any
+
+
+@dataclass(frozen=True)
+class Change:
+    """One publication: the record's public values before (the previous published version, never a
+    draft) and after, and only the fields that differ."""
+
+    entity: str
+    record_id: int
+    history_id: int
+    published_at: datetime.datetime
+    kind: str  # "added" (first publication) or "changed"
+    label: str
+    changes: list[FieldChange] = field(default_factory=list)
+
+    @property
+    def cursor(self) -> ChangeCursor:
+        return ChangeCursor(published_at=self.published_at, entity=self.entity, history_id=self.history_id)
+
+
+@dataclass(frozen=True)
+class ChangePage:
+    changes: list[Change]
+    next_cursor: ChangeCursor | None
+
+
+def _after_cursor(rows: QuerySet[Any], entity: str, cursor: ChangeCursor | None) -> QuerySet[Any]:
+    """Rows strictly older than ``cursor`` in the order (published at, entity, history id) desc."""
+    if cursor is None:
+        return rows
+    rank, cursor_rank = CHANGE_ENTITIES.index(entity), CHANGE_ENTITIES.index(cursor.entity)
+    older = rows.filter(history_date__lt=cursor.published_at)
+    if rank < cursor_rank:
+        return rows.filter(history_date__lte=cursor.published_at)
+    if rank == cursor_rank:
+        return older | rows.filter(history_date=cursor.published_at, history_id__lt=cursor.history_id)
+    return older
+
+
+def _previous_published(model: type[Model], field_name: str) -> Subquery:
+    history = model.history.model  # type: ignore[attr-defined]
+    earlier = history.objects.filter(
+        id=OuterRef("id"), status=Status.PUBLISHED, history_id__lt=OuterRef("history_id")
+    ).order_by("-history_id")
+    return Subquery(earlier.values(field_name)[:1])
+
+
+def _normal(model: type[Model], name: str, value: Any) -> Any:
+    """A value as the model field holds it: Decimals with their cents (subqueries may drop them)."""
+    if isinstance(value, Decimal | int | float) and not isinstance(value, bool):
+        places = getattr(model._meta.get_field(name), "decimal_places", None)
+        if places is not None:
+            return Decimal(value).quantize(Decimal(1).scaleb(-places))
+    return value
+
+
+def changes_page(
+    *,
+    limit: int,
+    as_of: datetime.datetime | None = None,
+    entities: Iterable[str] = CHANGE_ENTITIES,
+    since: datetime.datetime | None = None,
+    cursor: ChangeCursor | None = None,
+) -> ChangePage:
+    """The public change log, newest first: every publication of a record, with what changed since
+    its previous publication (old → new). Drafts never appear, neither as a change nor as an old
+    value; editors and reviewers are never named. One query per entity, whatever ``limit``."""
+    collected: list[Change] = []
+    for entity in entities:
+        model, fields = CHANGE_FIELDS[entity]
+        rows = model.history.model.objects.filter(status=Status.PUBLISHED)
+        if as_of is not None:
+            rows = rows.filter(history_date__lte=as_of)
+        if since is not None:
+            rows = rows.filter(history_date__gte=since)
+        rows = _after_cursor(rows, entity, cursor)
+        annotations = {f"previous__{name}": _previous_published(model, name) for name in fields}
+        annotations["previous__history_id"] = _previous_published(model, "history_id")
+        values = (
+            rows.annotate(**annotations)
+            .order_by("-history_date", "-history_id")
+            .values("id", "history_id", "history_date", *fields, *annotations)[: limit + 1]
+        )
+        for row in values:
+            row.update({f"previous__{name}": _normal(model, name, row[f"previous__{name}"]) for name in fields})
+            first = row["previous__history_id"] is None
+            diffs = [
+                FieldChange(field=name, old=None if first else row[f"previous__{name}"], new=row[name])
+                for name in fields
+                if (first and row[name] not in (None, "")) or (not first and row[name] != row[f"previous__{name}"])
+            ]
+            collected.append(
+                Change(
+                    entity=entity,
+                    record_id=row["id"],
+                    history_id=row["history_id"],
+                    published_at=row["history_date"],
+                    kind="added" if first else "changed",
+                    label=str(row[LABEL_FIELD[entity]]),
+                    changes=diffs,
+                )
+            )
+    collected.sort(key=lambda change: change.cursor.sort_key(), reverse=True)
+    page = collected[:limit]
+    next_cursor = page[-1].cursor if len(collected) > limit else None
+    return ChangePage(changes=page, next_cursor=next_cursor)

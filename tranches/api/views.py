@@ -1,0 +1,399 @@
+"""Read-only views of the public API. Views parse parameters and pick a selector; the reading is in
+``tranches.api.selectors``. Every response carries ETag, Last-Modified where known, Cache-Control
+and ``Vary: Accept``; a request with a matching If-None-Match or If-Modified-Since gets a 304."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.middleware.http import ConditionalGetMiddleware
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.decorators import decorator_from_middleware
+from django.utils.http import http_date
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, viewsets
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from reports.selectors import snapshot_by_hash
+
+from . import selectors
+from .errors import InvalidParameter
+from .filters import (
+    CitationFilter,
+    ComponentFilter,
+    DisbursementFilter,
+    InstrumentFilter,
+    SourceFilter,
+    TrancheFilter,
+)
+from .pagination import CursorPagination, page_size_param
+from .params import as_of_param, parse_date
+from .renderers import CSVRenderer, XLSXRenderer
+from .serializers import (
+    ChangeSerializer,
+    CitationSerializer,
+    ComponentSerializer,
+    DisbursementSerializer,
+    InstrumentSerializer,
+    SnapshotDetailSerializer,
+    SnapshotSerializer,
+    SourceSerializer,
+    SummarySerializer,
+    TimeseriesSerializer,
+    TrancheSerializer,
+)
+
+conditional_get = decorator_from_middleware(ConditionalGetMiddleware)
+NO_SNAPSHOT = "No figures have been computed yet for this date; try again after the next refresh."
+TABULAR = (CSVRenderer.format, XLSXRenderer.format)
+
+
+class PublicAPIMixin:
+    """Shared behaviour: ``as_of``, refusal of NUL bytes, caching headers, conditional GET."""
+
+    as_of: datetime.datetime | None = None
+    cache_max_age: str = "API_CACHE_MAX_AGE"
+
+    @classmethod
+    def as_view(cls, *args: Any, **kwargs: Any) -> Any:
+        return conditional_get(super().as_view(*args, **kwargs))  # type: ignore[misc]
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        for name, value in request.query_params.items():
+            if "\x00" in name or "\x00" in value:
+                raise InvalidParameter(name.replace("\x00", ""), "A NUL character is not allowed.")
+        self.as_of = as_of_param(request)
+
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
+        if response.status_code < 400 and not response.has_header("Cache-Control"):
+            patch_cache_control(response, public=True, max_age=getattr(settings, self.cache_max_age))
+        patch_vary_headers(response, ["Accept"])
+        return response
+
+    @staticmethod
+    def set_last_modified(response: Response, when: datetime.datetime | None) -> Response:
+        if when is not None:
+            response["Last-Modified"] = http_date(when.timestamp())
+        return response
+
+
+class PublicReadOnlyViewSet(PublicAPIMixin, viewsets.ReadOnlyModelViewSet):
+    """A list and a detail of public versions; records are looked up by their stable id."""
+
+    lookup_field = "id"
+    lookup_value_regex = r"[0-9]{1,18}"
+    select = staticmethod(selectors.instruments_public)
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return self.select(as_of=self.as_of)
+
+    def prepare_rows(self, rows: list[Any]) -> list[Any]:
+        """Hook to attach related rows to a page in a fixed number of queries."""
+        return rows
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        rows = self.prepare_rows(list(page if page is not None else queryset))
+        data = self.get_serializer(rows, many=True).data
+        response = self.get_paginated_response(data) if page is not None else Response(data)
+        return self.set_last_modified(response, selectors.last_published(queryset))
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        row = self.prepare_rows([self.get_object()])[0]
+        return self.set_last_modified(Response(self.get_serializer(row).data), row.history_date)
+
+
+class InstrumentViewSet(PublicReadOnlyViewSet):
+    """Lending programmes: the Ukraine Support Loan and, as context, the Ukraine Facility and the EU
+    share of the G7 ERA loans. Amounts in EUR; instruments are never added together."""
+
+    select = staticmethod(selectors.instruments_public)
+    serializer_class = InstrumentSerializer
+    filterset_class = InstrumentFilter
+    search_fields: ClassVar = ["name", "short_name", "legal_basis", "description"]
+    ordering_fields: ClassVar = ["name", "short_name", "amount", "period_start", "id"]
+    ordering: ClassVar = ["name"]
+
+
+class ComponentViewSet(PublicReadOnlyViewSet):
+    """Envelopes of an instrument, e.g. Defence (€60bn) and Budget support (€30bn) of the USL."""
+
+    select = staticmethod(selectors.components_public)
+    serializer_class = ComponentSerializer
+    filterset_class = ComponentFilter
+    search_fields: ClassVar = ["name", "description"]
+    ordering_fields: ClassVar = ["name", "amount", "instrument_id", "id"]
+    ordering: ClassVar = ["instrument_id", "-amount", "name"]
+
+
+class TrancheViewSet(PublicReadOnlyViewSet):
+    """Portions of a component with a purpose, an amount (EUR) and a stage: planned, approved,
+    disbursed, withheld or cancelled, each with the date it was reached."""
+
+    select = staticmethod(selectors.tranches_public)
+    serializer_class = TrancheSerializer
+    filterset_class = TrancheFilter
+    search_fields: ClassVar = ["name", "purpose", "notes"]
+    ordering_fields: ClassVar = [
+        "name", "amount", "stage", "purpose", "budget_year", "planned_on", "approved_on", "disbursed_on", "id",
+    ]  # fmt: skip
+    ordering: ClassVar = ["component_id", "planned_on", "name"]
+
+
+class DisbursementCursorPagination(CursorPagination):
+    ordering = ("value_date", "id")
+
+
+class DisbursementViewSet(PublicReadOnlyViewSet):
+    """Money actually paid: value date and amount in EUR (the figure every total uses), the amount
+    as the source reported it, and the USD equivalent at the ECB rate of the value date. Paged by
+    cursor: follow ``next``."""
+
+    select = staticmethod(selectors.disbursements_public)
+    serializer_class = DisbursementSerializer
+    filterset_class = DisbursementFilter
+    pagination_class = DisbursementCursorPagination
+    search_fields: ClassVar = ["tranche_name", "purpose", "notes"]
+    ordering_fields: ClassVar = ["value_date", "amount_eur", "id"]
+    ordering: ClassVar = ["value_date", "id"]
+
+
+class SourceViewSet(PublicReadOnlyViewSet):
+    """Documents behind the figures, graded A (official text), B (established media) or C
+    (secondary site), each with the quoted passages (citations) that back a figure. Conflicting
+    claims stay visible: ``is_used`` is false for those the public figures do not use."""
+
+    select = staticmethod(selectors.sources_public)
+    serializer_class = SourceSerializer
+    filterset_class = SourceFilter
+    search_fields: ClassVar = ["publisher", "title", "notes"]
+    ordering_fields: ClassVar = ["grade", "publisher", "title", "published_on", "id"]
+    ordering: ClassVar = ["grade", "publisher", "title"]
+
+    def prepare_rows(self, rows: list[Any]) -> list[Any]:
+        grouped = selectors.citations_by_source(source_ids=[row.id for row in rows], as_of=self.as_of)
+        for row in rows:
+            row.public_citations = grouped.get(row.id, [])
+        return rows
+
+
+class CitationViewSet(PublicReadOnlyViewSet):
+    """Claims: one source's figure for one record, with the passage quoted. Sources may disagree;
+    every claim is listed and ``is_used`` marks the one the public figures use."""
+
+    select = staticmethod(selectors.citations_public)
+    serializer_class = CitationSerializer
+    filterset_class = CitationFilter
+    search_fields: ClassVar = ["quote", "figure", "locator"]
+    ordering_fields: ClassVar = ["id", "source_id", "figure"]
+    ordering: ClassVar = ["id"]
+
+
+# ------------------------------------------------------------------------------------ change log
+
+ENTITY_PARAM = OpenApiParameter(
+    "entity",
+    OpenApiTypes.STR,
+    enum=list(selectors.CHANGE_ENTITIES),
+    many=True,
+    explode=True,
+    description="Only changes of these kinds of record; repeat for several.",
+)
+SINCE_PARAM = OpenApiParameter(
+    "since", OpenApiTypes.DATE, description="Only changes published on or after this day (YYYY-MM-DD, UTC)."
+)
+CURSOR_PARAM = OpenApiParameter("cursor", OpenApiTypes.STR, description="Position; take it from the next link.")
+PAGE_SIZE_PARAM = OpenApiParameter(
+    "page_size", OpenApiTypes.INT, description="Rows per page (default 50, at most 500)."
+)
+
+
+class ChangesPageSerializer(serializers.Serializer):
+    next = serializers.URLField(allow_null=True, help_text="The next (older) page, or null at the end.")
+    results = ChangeSerializer(many=True, help_text="Publications, newest first.")
+
+
+def changes_params(request: Request) -> dict[str, Any]:
+    """The change-log parameters (entity, since, cursor), validated; 400 naming a bad one."""
+    entities = request.query_params.getlist("entity") or list(selectors.CHANGE_ENTITIES)
+    unknown = [entity for entity in entities if entity not in selectors.CHANGE_ENTITIES]
+    if unknown:
+        raise InvalidParameter(
+            "entity", f"Unknown entity {', '.join(unknown)}; use: {', '.join(selectors.CHANGE_ENTITIES)}."
+        )
+    since = request.query_params.get("since")
+    cursor = request.query_params.get("cursor")
+    try:
+        position = selectors.ChangeCursor.decode(cursor) if cursor else None
+    except selectors.InvalidCursor as exc:
+        raise InvalidParameter("cursor", "Unknown cursor; follow the next link.") from exc
+    return {
+        "entities": [e for e in selectors.CHANGE_ENTITIES if e in entities],
+        "since": datetime.datetime.combine(parse_date("since", since), datetime.time.min, tzinfo=datetime.UTC)
+        if since
+        else None,
+        "cursor": position,
+    }
+
+
+class ChangeListView(PublicAPIMixin, APIView):
+    """The public change log: each publication of a record, newest first, with what changed since
+    its previous publication (old → new) and when. Drafts never appear, neither as a change nor as
+    an old value, and editors are never named. Paged by cursor: follow ``next``."""
+
+    export_name = "changes"
+
+    @extend_schema(
+        operation_id="changes_list",
+        parameters=[ENTITY_PARAM, SINCE_PARAM, CURSOR_PARAM, PAGE_SIZE_PARAM],
+        responses=ChangesPageSerializer,
+    )
+    def get(self, request: Request) -> Response:
+        params = changes_params(request)
+        limit = page_size_param(request)
+        page = selectors.changes_page(limit=limit, as_of=self.as_of, **params)
+        next_url = None
+        if page.next_cursor is not None:
+            query = request.query_params.copy()
+            query["cursor"] = page.next_cursor.encode()
+            next_url = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+        results = ChangeSerializer(page.changes, many=True).data
+        response = Response({"next": next_url, "results": results})
+        return self.set_last_modified(response, page.changes[0].published_at if page.changes else None)
+
+
+# ------------------------------------------------------------------------- snapshots and figures
+
+
+class SnapshotMixin(PublicAPIMixin):
+    def snapshot(self) -> Any:
+        snapshot = selectors.snapshot_as_of(as_of=self.as_of)
+        if snapshot is None:
+            raise NotFound(NO_SNAPSHOT)
+        return snapshot
+
+    @staticmethod
+    def tabular(request: Request) -> bool:
+        renderer = getattr(request, "accepted_renderer", None)
+        return getattr(renderer, "format", None) in TABULAR
+
+
+class SummaryView(SnapshotMixin, APIView):
+    """The headline figures from the latest stored snapshot (or the one for ``as_of``): for each
+    instrument and component, committed, disbursed, remaining and more, in EUR, with USD at ECB
+    rates. As CSV/XLSX, one row per instrument and per component. Computed by the background job;
+    this endpoint never reads the loan tables."""
+
+    export_name = "summary"
+
+    @extend_schema(operation_id="summary_retrieve", responses=SummarySerializer)
+    def get(self, request: Request) -> Response:
+        snapshot = self.snapshot()
+        payload = snapshot.payload
+        if self.tabular(request):
+            data: Any = selectors.summary_rows(payload)
+        else:
+            data = SummarySerializer(
+                {
+                    "snapshot": snapshot,
+                    "currency": payload.get("currency", "EUR"),
+                    "usd": payload.get("usd"),
+                    "instruments": payload.get("instruments", []),
+                },
+                context={"request": request},
+            ).data
+        return self.set_last_modified(Response(data), snapshot.created_at)
+
+
+INTERVAL_PARAM = OpenApiParameter(
+    "interval", OpenApiTypes.STR, enum=list(selectors.INTERVALS), description="month (default), quarter or year."
+)
+CUMULATIVE_PARAM = OpenApiParameter(
+    "cumulative", OpenApiTypes.BOOL, description="true: running totals; false (default): paid in each period."
+)
+INSTRUMENT_PARAM = OpenApiParameter("instrument", OpenApiTypes.STR, description="Id or slug of an instrument.")
+COMPONENT_PARAM = OpenApiParameter("component", OpenApiTypes.STR, description="Id or slug of a component.")
+BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
+
+
+class TimeseriesView(SnapshotMixin, APIView):
+    """Money disbursed per month, quarter or year, or the running total, for each instrument and
+    each of its components (EUR), from the stored snapshot. As CSV/XLSX, one row per series and
+    period."""
+
+    export_name = "timeseries"
+
+    @extend_schema(
+        operation_id="timeseries_retrieve",
+        parameters=[INTERVAL_PARAM, CUMULATIVE_PARAM, INSTRUMENT_PARAM, COMPONENT_PARAM],
+        responses=TimeseriesSerializer,
+    )
+    def get(self, request: Request) -> Response:
+        interval = request.query_params.get("interval") or "month"
+        if interval not in selectors.INTERVALS:
+            raise InvalidParameter("interval", f"Use one of: {', '.join(selectors.INTERVALS)}; got {interval!r}.")
+        cumulative_text = (request.query_params.get("cumulative") or "false").lower()
+        if cumulative_text not in BOOLEANS:
+            raise InvalidParameter("cumulative", f"Use true or false; got {cumulative_text!r}.")
+        cumulative = BOOLEANS[cumulative_text]
+        snapshot = self.snapshot()
+        series = selectors.timeseries_from_snapshot(
+            snapshot.payload,
+            interval=interval,
+            cumulative=cumulative,
+            instrument=request.query_params.get("instrument") or None,
+            component=request.query_params.get("component") or None,
+        )
+        if self.tabular(request):
+            data: Any = [
+                {**{k: v for k, v in one.items() if k != "points"}, **point, "value": str(point["value"])}
+                for one in series
+                for point in one["points"]
+            ]
+        else:
+            data = TimeseriesSerializer(
+                {
+                    "snapshot": snapshot,
+                    "interval": interval,
+                    "cumulative": cumulative,
+                    "currency": "EUR",
+                    "series": series,
+                },
+                context={"request": request},
+            ).data
+        return self.set_last_modified(Response(data), snapshot.created_at)
+
+
+class SnapshotViewSet(PublicAPIMixin, viewsets.ReadOnlyModelViewSet):
+    """Stored, content-hashed versions of the computed figures, newest first. The detail, by hash,
+    is the permalink of a dated version: it never changes and may be cited."""
+
+    lookup_field = "content_hash"
+    lookup_url_kwarg = "hash"
+    lookup_value_regex = r"[0-9a-fA-F]{64}"
+    filter_backends = ()
+    export_name = "snapshots"
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return selectors.snapshots_public(as_of=self.as_of)
+
+    def get_serializer_class(self) -> type[serializers.Serializer]:
+        return SnapshotDetailSerializer if self.action == "retrieve" else SnapshotSerializer
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        snapshot = snapshot_by_hash(self.kwargs["hash"])
+        if snapshot is None:
+            raise NotFound("No snapshot has this hash.")
+        response = Response(SnapshotDetailSerializer(snapshot, context={"request": request}).data)
+        patch_cache_control(response, max_age=settings.API_SNAPSHOT_MAX_AGE, immutable=True)
+        return self.set_last_modified(response, snapshot.created_at)
