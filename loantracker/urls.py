@@ -17,6 +17,7 @@ urlpatterns = [
     # Swagger UI with its script in a separate file, so the strict Content-Security-Policy holds.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("feeds/changes/", ChangesFeed(), name="feed-changes"),
+    path("", include("reports.urls")),
 ]
 
 # Under /api/, a 404 or 500 outside the API's views still answers in the API's one error format.

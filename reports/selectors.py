@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import QuerySet
 
@@ -30,6 +31,22 @@ def snapshot_list() -> QuerySet[FigureSnapshot]:
 def chart_data_latest() -> ChartData | None:
     """The chart data of the newest snapshot that has chart data, or None."""
     return ChartData.objects.select_related("snapshot").order_by("-snapshot__created_at", "-snapshot__pk").first()
+
+
+def chart_data_head(content_hash: str | None = None) -> dict[str, Any] | None:
+    """Without the payload, one query: id, build time, snapshot hash and as-of of the chart data of
+    the latest snapshot, or of the newest snapshot with ``content_hash``. None if there is none yet.
+    Pages use it to answer a revalidation (ETag) before reading anything larger."""
+    rows = ChartData.objects.order_by("-snapshot__created_at", "-snapshot__pk")
+    if content_hash is not None:
+        rows = rows.filter(snapshot__content_hash=content_hash.lower())
+    row = rows.values("pk", "created_at", "snapshot__content_hash", "snapshot__as_of").first()
+    return dict(row) if row is not None else None
+
+
+def chart_data_payload(pk: int) -> dict[str, Any] | None:
+    """The stored payload of chart data ``pk`` (see reports/charts.py), or None if it is gone."""
+    return ChartData.objects.filter(pk=pk).values_list("payload", flat=True).first()
 
 
 def chart_data_for(snapshot: FigureSnapshot) -> ChartData | None:

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .chart_data import chart_data_build
+from .charts import CHARTS_SCHEMA_VERSION, chart_data_build
 from .figures import figures_build, figures_fingerprint, payload_hash
 from .models import ChartData, ExchangeRate, FigureSnapshot, JobRun
 from .rates import rates_download, rates_parse
@@ -119,15 +119,18 @@ def snapshot_refresh(*, force: bool = False) -> RefreshResult:
 
 
 def chart_data_refresh(*, snapshot_id: int) -> tuple[ChartData, bool]:
-    """Build and store the chart data of snapshot ``snapshot_id`` once; returns (row, created).
-    Raises FigureSnapshot.DoesNotExist for an unknown id."""
+    """Build and store the chart data of snapshot ``snapshot_id`` once; returns (row, built).
+    Chart data of an older schema (a new release draws the charts differently) is rebuilt in
+    place. Raises FigureSnapshot.DoesNotExist for an unknown id."""
     with transaction.atomic():
         snapshot = FigureSnapshot.objects.get(pk=snapshot_id)
-        existing = ChartData.objects.filter(snapshot=snapshot).first()
-        if existing is not None:
+        existing = ChartData.objects.select_for_update().filter(snapshot=snapshot).first()
+        if existing is not None and existing.payload.get("schema_version") == CHARTS_SCHEMA_VERSION:
             return existing, False
         payload = chart_data_build(snapshot.payload, snapshot_hash=snapshot.content_hash)
-        chart = ChartData.objects.create(snapshot=snapshot, created_at=timezone.now(), payload=payload)
+        chart, _ = ChartData.objects.update_or_create(
+            snapshot=snapshot, defaults={"created_at": timezone.now(), "payload": payload}
+        )
     return chart, True
 
 

@@ -14,6 +14,7 @@ from django.conf import settings
 from loantracker.celery import app as celery_app
 
 from . import services
+from .charts import CHARTS_SCHEMA_VERSION
 from .models import ChartData
 from .rates import RatesDownloadError
 
@@ -70,7 +71,11 @@ def figures_refresh_task(self: Any, force: bool = False) -> int | None:
             snapshot_id=snapshot.pk if snapshot else None,
             content_hash=snapshot.content_hash if snapshot else None,
         )
-    if snapshot is not None and (result.created or not ChartData.objects.filter(snapshot=snapshot).exists()):
+    if snapshot is not None and (
+        result.created
+        # none yet, or of an older schema: built (again)
+        or not ChartData.objects.filter(snapshot=snapshot, payload__schema_version=CHARTS_SCHEMA_VERSION).exists()
+    ):
         try:
             chart_data_refresh_task.delay(snapshot.pk)
         except Exception:  # the next refresh queues it again: a snapshot without chart data is retried

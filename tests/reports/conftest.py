@@ -212,3 +212,34 @@ def celery_worker(
     worker.start()
     yield worker
     worker.stop()
+
+
+HOSTILE_NAME = "<script>alert(1)</script>"
+
+
+def charted_dataset() -> FigureSnapshot:
+    """The initial dataset plus a published, approved tranche whose name and purpose are markup,
+    with its snapshot and chart data built as the jobs build them. Returns the snapshot."""
+    import datetime
+    from decimal import Decimal
+
+    from tests.factories import TrancheFactory
+    from tranches import services as tranche_services
+    from tranches.models import Component, Stage
+
+    dataset_load(path=settings.DATASET_PATH)
+    defence = Component.objects.get(slug="defence", instrument__slug="ukraine-support-loan")
+    tranche = tranche_services.tranche_save(
+        tranche=TrancheFactory.build(component=defence, name=HOSTILE_NAME, slug="hostile", purpose="<b>air</b> & sea",
+                                     amount=Decimal("1500000000.00"), stage=Stage.APPROVED, planned_on=None,
+                                     approved_on=datetime.date(2026, 7, 15))
+    )  # fmt: skip
+    tranche_services.record_publish(record=tranche, user=None)
+    snapshot = refreshed()
+    services.chart_data_refresh(snapshot_id=snapshot.pk)
+    return snapshot
+
+
+@pytest.fixture
+def charted(db: Any) -> FigureSnapshot:
+    return charted_dataset()

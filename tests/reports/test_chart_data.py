@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from reports import selectors, services
-from reports.chart_data import STAGE_BARS
+from reports.charts import STAGE_BARS
 from tests.factories import TrancheFactory
 from tests.reports.conftest import latest, refreshed
 from tranches import services as tranche_services

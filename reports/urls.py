@@ -1,0 +1,17 @@
+"""URLs of the public pages (reports/views.py); docs/DASHBOARD.md lists them."""
+
+from django.urls import path, re_path
+
+from . import views
+
+HASH = r"(?P<content_hash>[0-9a-fA-F]{64})"
+CHART = r"(?P<chart>[a-z-]+)"
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("embed/<slug:chart>/", views.embed, name="embed"),
+    path("charts/<slug:chart>.csv", views.chart_csv, name="chart-csv"),
+    re_path(rf"^snapshots/{HASH}/$", views.dashboard, name="snapshot-dashboard"),
+    re_path(rf"^snapshots/{HASH}/embed/{CHART}/$", views.embed, name="snapshot-embed"),
+    re_path(rf"^snapshots/{HASH}/charts/{CHART}\.csv$", views.chart_csv, name="snapshot-chart-csv"),
+]
