@@ -253,3 +253,9 @@ def test_the_pages_are_read_only(client: Any, charted: FigureSnapshot) -> None:
     for path in ("/", "/embed/stages/", "/charts/stages.csv", f"/snapshots/{charted.content_hash}/"):
         assert client.post(path).status_code == 405
         assert client.head(path).status_code == 200
+
+
+def test_an_unknown_page_is_a_404_page_pointing_to_the_figures(client: Any, db: Any) -> None:
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert 'href="/api/docs/"' in response.content.decode()
