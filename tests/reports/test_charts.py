@@ -106,7 +106,7 @@ def test_the_timeline_marks_each_stage_date_of_each_tranche(charted: FigureSnaps
 
 def test_every_chart_has_its_title_as_of_source_and_citation(charted: FigureSnapshot) -> None:
     charts = charts_of(charted)
-    assert tuple(charts) == CHART_SLUGS
+    assert set(charts) == set(CHART_SLUGS)  # (jsonb keeps no key order; pages follow CHART_SLUGS)
     as_of = datetime.date.fromisoformat(charted.payload["as_of"][:10])
     for chart in charts.values():
         assert chart["title"]
