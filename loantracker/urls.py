@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 from django.urls import include, path
+from django.views.decorators.http import require_safe
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from tranches.feeds import ChangesFeed
@@ -15,8 +16,12 @@ urlpatterns = [
     path("api/v1/", include("tranches.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # Swagger UI with its script in a separate file, so the strict Content-Security-Policy holds.
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
-    path("feeds/changes/", ChangesFeed(), name="feed-changes"),
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="api-schema", http_method_names=["get", "head"]),
+        name="api-docs",
+    ),
+    path("feeds/changes/", require_safe(ChangesFeed()), name="feed-changes"),
     path("", include("reports.urls")),
 ]
 

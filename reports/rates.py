@@ -51,6 +51,8 @@ def _csv_text(body: bytes) -> str:
                 return archive.read(names[0]).decode("utf-8-sig")
         except zipfile.BadZipFile as exc:
             raise RatesFormatError(f"not a valid zip: {exc}") from exc
+        except UnicodeDecodeError as exc:
+            raise RatesFormatError(f"the CSV in the zip is not UTF-8 ({exc.reason} at byte {exc.start})") from exc
     try:
         return body.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

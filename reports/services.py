@@ -38,10 +38,39 @@ class JobOutcome:
     detail: dict[str, Any] = field(default_factory=dict)
 
 
+WORKER_LOST = (
+    "WorkerLost: still 'running' {seconds} s after it started, longer than CELERY_TASK_TIME_LIMIT "
+    "({limit} s); its process was killed or its machine lost before it could record the end"
+)
+
+
+def job_runs_close_lost(job: str) -> int:
+    """Mark the runs of ``job`` still 'running' longer than CELERY_TASK_TIME_LIMIT seconds as
+    failed (WORKER_LOST): the hard limit kills any task by then, so such a run's worker died
+    (SIGKILL, a lost machine) without recording its end. Returns how many were closed. A run
+    that does finish later (a slow management command) still records its real outcome."""
+    now = timezone.now()
+    limit = int(settings.CELERY_TASK_TIME_LIMIT)
+    lost = JobRun.objects.filter(
+        job=job, status=JobRun.Status.RUNNING, started_at__lt=now - datetime.timedelta(seconds=limit)
+    )
+    closed = 0
+    for run in lost.only("pk", "started_at"):
+        seconds = int((now - run.started_at).total_seconds())
+        closed += JobRun.objects.filter(pk=run.pk, status=JobRun.Status.RUNNING).update(
+            status=JobRun.Status.FAILED, finished_at=now, error=WORKER_LOST.format(seconds=seconds, limit=limit)
+        )
+    if closed:
+        logger.warning("%s: %d run(s) left 'running' by a lost worker marked failed", job, closed)
+    return closed
+
+
 @contextlib.contextmanager
 def job_run(job: str, **detail: Any) -> Iterator[JobOutcome]:
     """Record a run of ``job``: a 'running' row committed at the start (so the admin shows a run
-    that never finished, e.g. a killed worker), then 'ok' or 'failed' with the error. Re-raises."""
+    that never finished, e.g. a killed worker), then 'ok' or 'failed' with the error. Re-raises.
+    Runs of the same job that a lost worker left 'running' are closed first (job_runs_close_lost)."""
+    job_runs_close_lost(job)
     run = JobRun.objects.create(job=job, started_at=timezone.now(), detail=detail)
     outcome = JobOutcome(detail=dict(detail))
     try:

@@ -2,6 +2,7 @@
 docs/API.md and README "Configuration" list the variables."""
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 env = environ.Env()
 
@@ -10,6 +11,14 @@ API_PAGE_SIZE = env.int("API_PAGE_SIZE", default=50)
 API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=500)
 # Anonymous requests per client IP, DRF rate syntax ("120/min", "5/second"); empty disables it.
 API_THROTTLE_ANON = env.str("API_THROTTLE_ANON", default="120/min") or None
+# Reverse proxies in front of the application that append the client's address to X-Forwarded-For.
+# 0 (the default) trusts no X-Forwarded-For: the throttle counts per REMOTE_ADDR, so a client cannot
+# dodge it by sending a header of its own. Behind one proxy (nginx, a load balancer) set 1: the last
+# address in X-Forwarded-For, the one that proxy added, is the client. Never more than the proxies
+# really there, or clients choose their own identity again.
+API_NUM_PROXIES = env.int("API_NUM_PROXIES", default=0)
+if API_NUM_PROXIES < 0:
+    raise ImproperlyConfigured(f"API_NUM_PROXIES must be 0 or more (the proxies in front); got {API_NUM_PROXIES}.")
 # Seconds a client or shared cache may reuse an API response before revalidating (ETag/Last-Modified).
 API_CACHE_MAX_AGE = env.int("API_CACHE_MAX_AGE", default=60)
 # A snapshot permalink never changes: it may be cached this long (seconds).
@@ -29,6 +38,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_THROTTLE_CLASSES": ["tranches.api.throttling.AnonBurstThrottle"],
+    "NUM_PROXIES": API_NUM_PROXIES,
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "tranches.api.filters.StrictSearchFilter",

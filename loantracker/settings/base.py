@@ -69,6 +69,8 @@ TEMPLATES = [
 # SQLite file by default so that the quickstart needs no server; DATABASE_URL switches to PostgreSQL.
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# A persistent connection (CONN_MAX_AGE in DATABASE_URL) the database dropped is replaced, not used.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # One cache for every process (API throttling counts): in-process
