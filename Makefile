@@ -58,3 +58,12 @@ check: lint typecheck migrations-check test ## Everything CI runs
 
 clean: ## Remove the virtualenv, caches and the local SQLite database
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache db.sqlite3 staticfiles
+
+# ---------------------------------------------------------------- benchmark at scale (docs/BENCHMARKS.md)
+.PHONY: bench synthetic-data
+
+bench: $(VENV)/.dev ## Benchmark at scale on PostgreSQL + Redis with gunicorn and wrk (a few minutes; BENCH_ARGS=--keep …)
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+synthetic-data: $(VENV)/.runtime ## Replace the synthetic benchmark data in DATABASE_URL (refused on real data)
+	$(BIN)/python manage.py generate_synthetic_data $(SYNTHETIC_ARGS)

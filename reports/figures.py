@@ -1,8 +1,10 @@
 """Builds the payload of a figure snapshot from published data only (``public_versions``).
 
-Every sum is computed by the database (``values().annotate(Sum(...))``, ``TruncMonth``); Python only
-formats the grouped rows and keeps running totals over months. The number of queries is constant,
-whatever the number of tranches or disbursements (pinned by tests/reports/test_figures.py).
+The database does the work that grows with the data: it reads the payments once and sums them per
+tranche and per component and day (``reports.payments``). Python adds those few rows and the
+tranches up into the totals, splits, months and USD equivalents, exactly (Decimal), and formats
+them. The number of queries is constant, whatever the number of tranches or disbursements (pinned by
+tests/reports/test_figures.py); a million payments take seconds (docs/BENCHMARKS.md).
 The shape of the payload is documented in docs/JOBS.md; change it only with ``SCHEMA_VERSION``."""
 
 from __future__ import annotations
@@ -15,31 +17,24 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import (
-    Count,
-    DecimalField,
-    ExpressionWrapper,
-    F,
-    Max,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-    Sum,
-)
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, Max, OuterRef, QuerySet, Subquery
 
 from tranches.models import Citation, Component, Disbursement, Instrument, Source, Stage, Status, Tranche
 from tranches.selectors import public_versions
 
 from .models import ExchangeRate
+from .payments import DayPayments, TranchePayments, UsdRates, payments_summed
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 USD = "USD"
 CENT = Decimal("0.01")
 TENTH = Decimal("0.1")
 ZERO = Decimal("0.00")
 COMMITTED_STAGES = (Stage.APPROVED, Stage.DISBURSED)
+STAGE_SUMS = ("planned", "approved", "committed", "withheld", "cancelled", "allocated")
+# Payments are listed one by one in the payload up to this many (docs/JOBS.md); beyond, the
+# per-tranche, per-component and per-instrument figures carry them and the list is empty.
+LISTED_DISBURSEMENTS_MAX = 10_000
 USD_RULE = (
     "Each disbursement in EUR times the ECB euro reference rate (USD per 1 EUR) of its value date, "
     "or of the last ECB business day before it when the ECB published no rate that day."
@@ -65,75 +60,86 @@ def _querysets() -> dict[str, QuerySet[Any]]:
     instruments = public_versions(Instrument)
     components = public_versions(Component).filter(instrument_id__in=instruments.values("id"))
     tranches = public_versions(Tranche).filter(component_id__in=components.values("id"))
-    instrument_of_component = Subquery(
-        public_versions(Component).filter(id=OuterRef("component_id")).values("instrument_id")[:1]
-    )
-    tranches = tranches.annotate(instrument_id=instrument_of_component)
-
-    def tranche_field(field: str) -> Subquery:
-        return Subquery(public_versions(Tranche).filter(id=OuterRef("tranche_id")).values(field)[:1])
-
-    def rate_field(field: str) -> Subquery:
-        rates = ExchangeRate.objects.filter(currency=USD, date__lte=OuterRef("value_date")).order_by("-date")
-        return Subquery(rates.values(field)[:1])
-
-    disbursements = (
-        public_versions(Disbursement)
-        .filter(tranche_id__in=tranches.values("id"))
-        .annotate(
-            component_id=tranche_field("component_id"),
-            purpose=tranche_field("purpose"),
-            budget_year=tranche_field("budget_year"),
-            month=TruncMonth("value_date"),
-            usd_rate=rate_field("rate"),
-            usd_rate_date=rate_field("date"),
-        )
-        .annotate(
-            instrument_id=Subquery(
-                public_versions(Component).filter(id=OuterRef("component_id")).values("instrument_id")[:1]
-            ),
-            usd=ExpressionWrapper(
-                F("amount_eur") * F("usd_rate"), output_field=DecimalField(max_digits=30, decimal_places=8)
-            ),
-        )
+    tranche_of_disbursement = Subquery(
+        public_versions(Disbursement).filter(id=OuterRef("disbursement_id")).values("tranche_id")[:1]
     )
     return {
         "instruments": instruments,
         "components": components,
         "tranches": tranches,
-        "disbursements": disbursements,
+        "disbursements": public_versions(Disbursement).filter(tranche_id__in=tranches.values("id")),
         "sources": public_versions(Source),
-        "citations": public_versions(Citation).filter(source_id__in=public_versions(Source).values("id")),
+        "citations": public_versions(Citation)
+        .filter(source_id__in=public_versions(Source).values("id"))
+        .annotate(disbursement_tranche_id=tranche_of_disbursement),
     }
 
 
-def _tranche_sums(tranches: QuerySet[Any], keys: Iterable[str]) -> list[dict[str, Any]]:
-    return list(
-        tranches.order_by()
-        .values(*keys)
-        .annotate(
-            planned=Sum("amount", filter=Q(stage=Stage.PLANNED)),
-            approved=Sum("amount", filter=Q(stage=Stage.APPROVED)),
-            committed=Sum("amount", filter=Q(stage__in=COMMITTED_STAGES)),
-            withheld=Sum("amount", filter=Q(stage=Stage.WITHHELD)),
-            cancelled=Sum("amount", filter=Q(stage=Stage.CANCELLED)),
-            allocated=Sum("amount", filter=~Q(stage=Stage.CANCELLED)),
-            tranche_count=Count("id"),
-        )
-    )
+def _tranche_sums(tranches: Iterable[dict[str, Any]], *groupings: tuple[str, ...]) -> list[list[dict[str, Any]]]:
+    """Tranche amounts by stage (EUR), for each grouping one row per value of its keys that has a
+    tranche; one pass over the tranches."""
+    grouped: list[dict[tuple[Any, ...], dict[str, Any]]] = [{} for _ in groupings]
+    for tranche in tranches:
+        amount, stage = tranche["amount"], tranche["stage"]
+        for keys, groups in zip(groupings, grouped, strict=True):
+            key = tuple(tranche[k] for k in keys)
+            row = groups.get(key)
+            if row is None:
+                row = groups[key] = dict(zip(keys, key, strict=True)) | dict.fromkeys(STAGE_SUMS, ZERO)
+                row["tranche_count"] = 0
+            row["tranche_count"] += 1
+            if stage in STAGE_SUMS:
+                row[stage] += amount
+            if stage in COMMITTED_STAGES:
+                row["committed"] += amount
+            if stage != Stage.CANCELLED:
+                row["allocated"] += amount
+    return [list(groups.values()) for groups in grouped]
 
 
-def _disbursement_sums(disbursements: QuerySet[Any], keys: Iterable[str]) -> list[dict[str, Any]]:
-    return list(
-        disbursements.order_by()
-        .values(*keys)
-        .annotate(
-            disbursed=Sum("amount_eur"),
-            disbursed_usd=Sum("usd"),
-            without_rate=Count("id", filter=Q(usd_rate__isnull=True)),
-            disbursement_count=Count("id"),
-        )
-    )
+def _paid_sums(
+    tranches: Iterable[dict[str, Any]], paid: dict[int, TranchePayments], *groupings: tuple[str, ...]
+) -> list[list[dict[str, Any]]]:
+    """Payments (EUR) added up by tranche attributes (level, purpose, budget year), for each
+    grouping one row per value of its keys that has a payment; one pass over the tranches."""
+    grouped: list[dict[tuple[Any, ...], dict[str, Any]]] = [{} for _ in groupings]
+    for tranche in tranches:
+        payments = paid.get(tranche["id"])
+        if payments is None:
+            continue
+        for keys, groups in zip(groupings, grouped, strict=True):
+            key = tuple(tranche[k] for k in keys)
+            row = groups.setdefault(key, dict(zip(keys, key, strict=True)) | {"disbursed": ZERO})
+            row["disbursed"] += payments.disbursed
+    return [list(groups.values()) for groups in grouped]
+
+
+def _day_sums(
+    days: Iterable[DayPayments], instrument_of: dict[int, int], rates: UsdRates
+) -> tuple[dict[str, dict[int, dict[str, Any]]], dict[str, list[dict[str, Any]]]]:
+    """Per level (instrument_id, component_id): totals of the payments with their USD at the ECB rate
+    of each value date, and the sums per month."""
+    totals: dict[str, dict[int, dict[str, Any]]] = {"instrument_id": {}, "component_id": {}}
+    months: dict[str, dict[tuple[int, datetime.date], Decimal]] = {"instrument_id": {}, "component_id": {}}
+    for day in days:
+        rate = rates.on(day.value_date)
+        month = day.value_date.replace(day=1)
+        for level, key in (("component_id", day.component_id), ("instrument_id", instrument_of[day.component_id])):
+            row = totals[level].setdefault(
+                key, {"disbursed": ZERO, "disbursed_usd": ZERO, "without_rate": 0, "disbursement_count": 0}
+            )
+            row["disbursed"] += day.disbursed
+            row["disbursement_count"] += day.count
+            if rate is None:
+                row["without_rate"] += day.count
+            else:
+                row["disbursed_usd"] += day.disbursed * rate[1]
+            months[level][key, month] = months[level].get((key, month), ZERO) + day.disbursed
+    month_rows = {
+        level: [{level: key, "month": month, "disbursed": total} for (key, month), total in sums.items()]
+        for level, sums in months.items()
+    }
+    return totals, month_rows
 
 
 def _totals(amount: Decimal, tranche_row: dict[str, Any] | None, disbursement_row: dict[str, Any] | None) -> dict:
@@ -195,11 +201,26 @@ def _months(level: str, rows: list[dict[str, Any]]) -> dict[Any, list[dict[str, 
     return out
 
 
+def _target(row: dict[str, Any]) -> dict[str, Any] | None:
+    """What a citation backs; a payment's also names its tranche (the charts list it there)."""
+    for kind in Citation.TARGETS:
+        if row[f"{kind}_id"] is not None:
+            target = {"type": kind, "id": row[f"{kind}_id"]}
+            if kind == "disbursement":
+                target["tranche_id"] = row["disbursement_tranche_id"]
+            return target
+    return None
+
+
 def figures_build() -> tuple[dict[str, Any], datetime.datetime | None]:
     """The snapshot payload (EUR decimal strings; USD at ECB rates) and the time its data was last
-    published (None when nothing is published). Reads only; raises nothing of its own."""
+    published (None when nothing is published). Reads only; raises nothing of its own.
+
+    The payments are read once (``payments_summed``: per tranche, and per component and day); the
+    tranches (tens of thousands at most) are added up here. Each payment is also listed, with its
+    USD, while there are at most ``LISTED_DISBURSEMENTS_MAX``; beyond, the list is empty,
+    ``disbursements_listed`` is false and the API's /disbursements/ (with ``as_of``) lists them."""
     qs = _querysets()
-    tranches, disbursements = qs["tranches"], qs["disbursements"]
     instruments = list(
         qs["instruments"]
         .order_by("name")
@@ -210,47 +231,27 @@ def figures_build() -> tuple[dict[str, Any], datetime.datetime | None]:
         .order_by("-amount", "name")
         .values("id", "instrument_id", "slug", "name", "amount", "history_date")
     )
-    per_level: dict[str, dict[str, Any]] = {}
-    for level in ("instrument_id", "component_id"):
-        per_level[level] = {
-            "tranches": {row[level]: row for row in _tranche_sums(tranches, [level])},
-            "disbursements": {row[level]: row for row in _disbursement_sums(disbursements, [level])},
-            "by_purpose": _splits(
-                level,
-                "purpose",
-                _tranche_sums(tranches, [level, "purpose"]),
-                _disbursement_sums(disbursements, [level, "purpose"]),
-            ),
-            "by_budget_year": _splits(
-                level,
-                "budget_year",
-                _tranche_sums(tranches, [level, "budget_year"]),
-                _disbursement_sums(disbursements, [level, "budget_year"]),
-            ),
-            "months": _months(level, _disbursement_sums(disbursements, [level, "month"])),
-        }
-
-    def figures(level: str, key: int, amount: Decimal) -> dict[str, Any]:
-        data = per_level[level]
-        return {
-            "totals": _totals(amount, data["tranches"].get(key), data["disbursements"].get(key)),
-            "by_purpose": data["by_purpose"].get(key, []),
-            "by_budget_year": data["by_budget_year"].get(key, []),
-            "cumulative_by_month": data["months"].get(key, []),
-        }
-
+    instrument_of = {c["id"]: c["instrument_id"] for c in components}
     tranche_rows = list(
-        tranches.order_by("component_id", "planned_on", "name", "id").values(
-            "id", "instrument_id", "component_id", "name", "slug", "purpose", "amount", "stage", "budget_year",
+        qs["tranches"].order_by("component_id", "planned_on", "name", "id").values(
+            "id", "component_id", "name", "slug", "purpose", "amount", "stage", "budget_year",
             "planned_on", "approved_on", "disbursed_on", "withheld_on", "cancelled_on", "history_date",
         )
     )  # fmt: skip
-    disbursement_rows = list(
-        disbursements.order_by("value_date", "id").values(
-            "id", "tranche_id", "component_id", "instrument_id", "value_date", "amount_eur", "reported_amount",
-            "reported_currency", "usd", "usd_rate", "usd_rate_date", "history_date",
-        )
-    )  # fmt: skip
+    for row in tranche_rows:
+        row["instrument_id"] = instrument_of[row["component_id"]]
+    all_paid, days = payments_summed(qs["tranches"])
+    paid = {row["id"]: all_paid[row["id"]] for row in tranche_rows if row["id"] in all_paid}
+    rates = UsdRates()
+    # Read only when kept: the payments are counted already, and at scale the planner would sort
+    # them all for the first LISTED_DISBURSEMENTS_MAX (its estimate of public versions is low).
+    listed = []
+    if sum(p.count for p in paid.values()) <= LISTED_DISBURSEMENTS_MAX:
+        listed = list(
+            qs["disbursements"].order_by("value_date", "id").values(
+                "id", "tranche_id", "value_date", "amount_eur", "reported_amount", "reported_currency"
+            )
+        )  # fmt: skip
     source_rows = list(
         qs["sources"].order_by("grade", "publisher", "title", "id").values(
             "id", "publisher", "title", "published_on", "url", "grade", "history_date"
@@ -259,11 +260,77 @@ def figures_build() -> tuple[dict[str, Any], datetime.datetime | None]:
     citation_rows = list(
         qs["citations"].order_by("id").values(
             "id", "source_id", "instrument_id", "component_id", "tranche_id", "disbursement_id", "figure", "quote",
-            "claimed_amount", "claimed_currency", "is_used", "locator", "history_date",
+            "claimed_amount", "claimed_currency", "is_used", "locator", "history_date", "disbursement_tranche_id",
         )
     )  # fmt: skip
-    all_rows = [*instruments, *components, *tranche_rows, *disbursement_rows, *source_rows, *citation_rows]
-    as_of = max((row["history_date"] for row in all_rows), default=None)
+    all_rows = [*instruments, *components, *tranche_rows, *source_rows, *citation_rows]
+    published = [row["history_date"] for row in all_rows] + [p.last_published for p in paid.values()]
+    as_of = max((when for when in published if when is not None), default=None)
+
+    day_totals, month_rows = _day_sums(days, instrument_of, rates)
+    per_level: dict[str, dict[str, Any]] = {}
+    for level in ("instrument_id", "component_id"):
+        by_level, by_purpose, by_year = _tranche_sums(
+            tranche_rows, (level,), (level, "purpose"), (level, "budget_year")
+        )
+        paid_by_purpose, paid_by_year = _paid_sums(tranche_rows, paid, (level, "purpose"), (level, "budget_year"))
+        level_payments = [{level: key, **row} for key, row in day_totals[level].items()]
+        first_last: dict[int, tuple[datetime.date, datetime.date]] = {}
+        for row in tranche_rows:
+            tp = paid.get(row["id"])
+            if tp and tp.first_value_date and tp.last_value_date:
+                first, last = first_last.get(row[level], (tp.first_value_date, tp.last_value_date))
+                first_last[row[level]] = (min(first, tp.first_value_date), max(last, tp.last_value_date))
+        per_level[level] = {
+            "tranches": {row[level]: row for row in by_level},
+            "disbursements": {row[level]: row for row in level_payments},
+            "by_purpose": _splits(
+                level,
+                "purpose",
+                by_purpose,
+                paid_by_purpose,
+            ),
+            "by_budget_year": _splits(
+                level,
+                "budget_year",
+                by_year,
+                paid_by_year,
+            ),
+            "months": _months(level, month_rows[level]),
+            "first_last": first_last,
+        }
+
+    def figures(level: str, key: int, amount: Decimal) -> dict[str, Any]:
+        data = per_level[level]
+        first, last = data["first_last"].get(key, (None, None))
+        return {
+            "totals": _totals(amount, data["tranches"].get(key), data["disbursements"].get(key)),
+            "by_purpose": data["by_purpose"].get(key, []),
+            "by_budget_year": data["by_budget_year"].get(key, []),
+            "cumulative_by_month": data["months"].get(key, []),
+            "first_value_date": _day(first),
+            "last_value_date": _day(last),
+        }
+
+    tranche_of = {row["id"]: row for row in tranche_rows}
+    no_payments = TranchePayments()
+
+    def listed_row(row: dict[str, Any]) -> dict[str, Any]:
+        tranche = tranche_of[row["tranche_id"]]
+        rate = rates.on(row["value_date"])
+        return {
+            "id": row["id"],
+            "tranche_id": row["tranche_id"],
+            "component_id": tranche["component_id"],
+            "instrument_id": tranche["instrument_id"],
+            "reported_currency": row["reported_currency"],
+            "value_date": _day(row["value_date"]),
+            "amount_eur": money(row["amount_eur"]),
+            "reported_amount": _optional_money(row["reported_amount"]),
+            "usd": None if rate is None else money(row["amount_eur"] * rate[1]),
+            "usd_rate": None if rate is None else str(rate[1].normalize()),
+            "usd_rate_date": None if rate is None else _day(rate[0]),
+        }
 
     payload: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
@@ -301,21 +368,15 @@ def figures_build() -> tuple[dict[str, Any], datetime.datetime | None]:
                     k: _day(row[k])
                     for k in ("planned_on", "approved_on", "disbursed_on", "withheld_on", "cancelled_on")
                 },
+                "disbursed": money((own := paid.get(row["id"], no_payments)).disbursed),
+                "disbursement_count": own.count,
+                "first_value_date": _day(own.first_value_date),
+                "last_value_date": _day(own.last_value_date),
             }
             for row in tranche_rows
         ],
-        "disbursements": [
-            {
-                **{k: row[k] for k in ("id", "tranche_id", "component_id", "instrument_id", "reported_currency")},
-                "value_date": _day(row["value_date"]),
-                "amount_eur": money(row["amount_eur"]),
-                "reported_amount": _optional_money(row["reported_amount"]),
-                "usd": _optional_money(row["usd"]),
-                "usd_rate": None if row["usd_rate"] is None else str(row["usd_rate"].normalize()),
-                "usd_rate_date": _day(row["usd_rate_date"]),
-            }
-            for row in disbursement_rows
-        ],
+        "disbursements_listed": len(listed) == sum(p.count for p in paid.values()),
+        "disbursements": [listed_row(row) for row in listed if row["tranche_id"] in tranche_of],
         "sources": [
             {
                 **{k: row[k] for k in ("id", "publisher", "title", "url", "grade")},
@@ -326,9 +387,7 @@ def figures_build() -> tuple[dict[str, Any], datetime.datetime | None]:
         "citations": [
             {
                 **{k: row[k] for k in ("id", "source_id", "figure", "quote", "claimed_currency", "is_used", "locator")},
-                "target": next(
-                    ({"type": t, "id": row[f"{t}_id"]} for t in Citation.TARGETS if row[f"{t}_id"] is not None), None
-                ),
+                "target": _target(row),
                 "claimed_amount": _optional_money(row["claimed_amount"]),
             }
             for row in citation_rows

@@ -89,10 +89,15 @@ class _PublicFilterSet(filters.FilterSet):
         """Ids of the public ``model`` records named by ``value`` (an id or a slug)."""
         rows = public_versions(model, as_of=_as_of(self.request))
         if is_whole_number(value):
-            return rows.filter(id=int(value)).values("id")
+            return rows.filter(id=int(value)).order_by().values("id")
         if not (value.isascii() and value.replace("-", "").replace("_", "").isalnum()):
             raise InvalidParameter(parameter, f"Enter an id or a slug; got {value!r}.")
-        return rows.filter(slug=value).values("id")
+        return rows.filter(slug=value).order_by().values("id")
+
+    def _components_of(self, instruments: Any) -> Any:
+        """Ids of the public components of these instruments (same ``as_of``)."""
+        components = public_versions(Component, as_of=_as_of(self.request)).filter(instrument_id__in=instruments)
+        return components.order_by().values("id")
 
     def filter_instrument(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         return queryset.filter(instrument_id__in=self._ids(Instrument, value, "instrument"))
@@ -139,7 +144,9 @@ class ComponentFilter(_PublicFilterSet):
 class TrancheFilter(_PublicFilterSet):
     instrument = _instrument_filter()
     component = _component_filter()
-    stage = filters.MultipleChoiceFilter(choices=Stage.choices, help_text="Stage; repeat for several.")
+    # distinct=False: a filter on the row's own column cannot repeat a row, and DISTINCT over every
+    # column would make the database compute them all for every matching row (docs/BENCHMARKS.md).
+    stage = filters.MultipleChoiceFilter(choices=Stage.choices, distinct=False, help_text="Stage; repeat for several.")
     purpose = filters.CharFilter(lookup_expr="iexact", help_text="Earmark, exactly (any case), e.g. drones.")
     budget_year = IntegerFilter(min_value=2000, max_value=2100, help_text="Budget year, e.g. 2026.")
     amount_min = _amount("amount", "gte", "Amount at least (EUR).")
@@ -155,13 +162,23 @@ class TrancheFilter(_PublicFilterSet):
         model = Tranche.history.model
         fields: ClassVar[list[str]] = []
 
+    def filter_instrument(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        # Through the indexed component_id, not the instrument computed for every tranche.
+        return queryset.filter(component_id__in=self._components_of(self._ids(Instrument, value, "instrument")))
+
 
 class DisbursementFilter(_PublicFilterSet):
+    """Filters on the tranche (its component, instrument, purpose, budget year) select the public
+    tranches first and then their payments (an indexed ``tranche_id IN``), rather than computing
+    the tranche of every payment."""
+
     instrument = _instrument_filter()
     component = _component_filter()
     tranche = filters.CharFilter(method="filter_tranche", help_text="The tranche's id (or slug).")
-    purpose = filters.CharFilter(lookup_expr="iexact", help_text="The tranche's earmark, e.g. drones.")
-    budget_year = IntegerFilter(min_value=2000, max_value=2100, help_text="The tranche's budget year, e.g. 2026.")
+    purpose = filters.CharFilter(method="filter_purpose", help_text="The tranche's earmark, e.g. drones.")
+    budget_year = IntegerFilter(
+        method="filter_budget_year", min_value=2000, max_value=2100, help_text="The tranche's budget year, e.g. 2026."
+    )
     value_date_after = _date_from("value_date", "Paid (YYYY-MM-DD).")
     value_date_before = _date_to("value_date", "Paid (YYYY-MM-DD).")
     amount_min = _amount("amount_eur", "gte", "At least (EUR).")
@@ -172,9 +189,28 @@ class DisbursementFilter(_PublicFilterSet):
         model = Disbursement.history.model
         fields: ClassVar[list[str]] = []
 
+    def _of_tranches(self, queryset: QuerySet[Any], **lookup: Any) -> QuerySet[Any]:
+        tranches = public_versions(Tranche, as_of=_as_of(self.request)).filter(**lookup)
+        return queryset.filter(tranche_id__in=tranches.order_by().values("id"))
+
+    def filter_instrument(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        components = self._components_of(self._ids(Instrument, value, "instrument"))
+        return self._of_tranches(queryset, component_id__in=components)
+
+    def filter_component(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        return self._of_tranches(queryset, component_id__in=self._ids(Component, value, "component"))
+
+    def filter_purpose(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        return self._of_tranches(queryset, purpose__iexact=value)
+
+    def filter_budget_year(self, queryset: QuerySet[Any], name: str, value: int) -> QuerySet[Any]:
+        return self._of_tranches(queryset, budget_year=value)
+
 
 class SourceFilter(_PublicFilterSet):
-    grade = filters.MultipleChoiceFilter(choices=Grade.choices, help_text="Reliability grade; repeat for several.")
+    grade = filters.MultipleChoiceFilter(
+        choices=Grade.choices, distinct=False, help_text="Reliability grade; repeat for several."
+    )
     published_on_after = _date_from("published_on", "Published (YYYY-MM-DD).")
     published_on_before = _date_to("published_on", "Published (YYYY-MM-DD).")
 

@@ -12,7 +12,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -70,16 +70,55 @@ def cell_text(value: Any) -> str:
     return neutralise(str(value))
 
 
+def export_filename(view: Any) -> str:
+    """The name (without extension) of a view's download: its export_name, else its basename."""
+    return getattr(view, "export_name", None) or getattr(view, "basename", None) or "export"
+
+
 def _filename(renderer_context: Mapping[str, Any] | None, extension: str) -> str:
-    view = (renderer_context or {}).get("view")
-    name = getattr(view, "export_name", None) or getattr(view, "basename", None) or "export"
-    return f"{name}.{extension}"
+    return f"{export_filename((renderer_context or {}).get('view'))}.{extension}"
 
 
 def _attach(renderer_context: Mapping[str, Any] | None, extension: str) -> None:
     response = (renderer_context or {}).get("response")
     if response is not None and response.status_code < 400:
         response["Content-Disposition"] = f'attachment; filename="{_filename(renderer_context, extension)}"'
+
+
+def csv_lines(items: Iterable[Any], flush_at: int = 64 * 1024) -> Iterator[bytes]:
+    """The CSV of ``items`` (serialized rows), encoded as it is written, in pieces of about
+    ``flush_at`` bytes: the same text as CSVRenderer, for a streamed answer. Every row of a list has
+    the serializer's columns, so the first row's columns are the header."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    columns: list[str] | None = None
+    for item in items:
+        row = _flatten(item) if isinstance(item, Mapping) else {"value": item}
+        if columns is None:
+            columns = list(row)
+            writer.writerow([neutralise(column) for column in columns])
+        writer.writerow([cell_text(row.get(column)) for column in columns])
+        if out.tell() >= flush_at:
+            yield out.getvalue().encode("utf-8")
+            out.seek(0)
+            out.truncate()
+    if columns is None:
+        writer.writerow([])
+    yield out.getvalue().encode("utf-8")
+
+
+def csv_cells(columns: list[str], rows: Iterable[list[Any]], flush_at: int = 64 * 1024) -> Iterator[bytes]:
+    """Like ``csv_lines`` for rows already laid out in ``columns`` (a list of values each)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([neutralise(column) for column in columns])
+    for row in rows:
+        writer.writerow([cell_text(value) for value in row])
+        if out.tell() >= flush_at:
+            yield out.getvalue().encode("utf-8")
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue().encode("utf-8")
 
 
 class CSVRenderer(BaseRenderer):

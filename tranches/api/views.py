@@ -5,10 +5,13 @@ and ``Vary: Accept``; a request with a matching If-None-Match or If-Modified-Sin
 from __future__ import annotations
 
 import datetime
-from typing import Any, ClassVar
+import functools
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar, cast
 
 from django.conf import settings
 from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.middleware.http import ConditionalGetMiddleware
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.decorators import decorator_from_middleware
@@ -17,14 +20,17 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.exceptions import NotFound
+from rest_framework.pagination import BasePagination
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from reports.selectors import snapshot_by_hash
 
-from . import selectors
+from . import answers, selectors
 from .errors import InvalidParameter
+from .export import ExportCursorPagination, ExportPageNumberPagination, csv_stream, export_page_size
 from .filters import (
     CitationFilter,
     ComponentFilter,
@@ -35,7 +41,7 @@ from .filters import (
 )
 from .pagination import CursorPagination, page_size_param
 from .params import as_of_param, parse_date
-from .renderers import CSVRenderer, XLSXRenderer
+from .renderers import CSVRenderer, XLSXRenderer, export_filename
 from .serializers import (
     ChangeSerializer,
     CitationSerializer,
@@ -87,11 +93,20 @@ class PublicAPIMixin:
 
 
 class PublicReadOnlyViewSet(PublicAPIMixin, viewsets.ReadOnlyModelViewSet):
-    """A list and a detail of public versions; records are looked up by their stable id."""
+    """A list and a detail of public versions; records are looked up by their stable id.
+
+    A list is its page's query (plus the count for page numbers), ``prepare_rows`` (a fixed number
+    of queries for the page's related rows) and the time of the newest version (for Last-Modified:
+    of the whole list for page numbers, whose count it covers; of the page's rows for cursors). A
+    CSV export larger than a page (up to EXPORT_MAX_ROWS rows) streams; every CSV page links the
+    next in a ``Link: rel="next"`` header."""
 
     lookup_field = "id"
     lookup_value_regex = r"[0-9]{1,18}"
     select = staticmethod(selectors.instruments_public)
+    pagination_class: type[BasePagination] | None = ExportPageNumberPagination
+    export_dicts = False  # prepare_rows and the serializer take dicts: a large export reads values()
+    export_fields: tuple[str, ...] = ()  # ...of these columns (the serializer's and the orderings')
 
     def get_queryset(self) -> QuerySet[Any]:
         return self.select(as_of=self.as_of)
@@ -100,13 +115,41 @@ class PublicReadOnlyViewSet(PublicAPIMixin, viewsets.ReadOnlyModelViewSet):
         """Hook to attach related rows to a page in a fixed number of queries."""
         return rows
 
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response | StreamingHttpResponse:  # type: ignore[override]
         queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(queryset)
-        rows = self.prepare_rows(list(page if page is not None else queryset))
+        streamed = (export_page_size(request) or 0) > settings.API_MAX_PAGE_SIZE
+        if streamed and self.export_dicts:  # thousands of rows: the columns shown, as dicts
+            queryset = queryset.values(*self.export_fields)
+        if isinstance(self.paginator, CursorPagination):  # no count: the page's rows are the answer
+            page = self.paginate_queryset(queryset)
+            rows = self.prepare_rows(list(page if page is not None else queryset))
+            last = max(
+                (row["history_date"] if streamed and self.export_dicts else row.history_date for row in rows),
+                default=None,
+            )
+        else:
+            counted, last = selectors.count_and_last_published(queryset)
+            queryset.counted = counted  # type: ignore[attr-defined]  # read by CountedPaginator
+            page = self.paginate_queryset(queryset)
+            rows = self.prepare_rows(list(page if page is not None else queryset))
+        if streamed:
+            return self.csv_stream(rows, last)
         data = self.get_serializer(rows, many=True).data
         response = self.get_paginated_response(data) if page is not None else Response(data)
-        return self.set_last_modified(response, selectors.last_published(queryset))
+        if getattr(request.accepted_renderer, "format", None) == CSVRenderer.format:
+            self.link_next(response)
+        return self.set_last_modified(response, last)
+
+    def link_next(self, response: HttpResponseBase) -> None:
+        """A CSV page has no room for the next page's link: it goes in a Link header."""
+        next_link = self.paginator.get_next_link() if self.paginator is not None else None  # type: ignore[attr-defined]
+        if next_link:
+            response["Link"] = f'<{next_link}>; rel="next"'
+
+    def csv_stream(self, rows: Sequence[Any], last: datetime.datetime | None) -> StreamingHttpResponse:
+        response = csv_stream(self.get_serializer(), rows, filename=f"{export_filename(self)}.csv", last=last)
+        self.link_next(response)
+        return response
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         row = self.prepare_rows([self.get_object()])[0]
@@ -141,6 +184,15 @@ class TrancheViewSet(PublicReadOnlyViewSet):
     disbursed, withheld or cancelled, each with the date it was reached."""
 
     select = staticmethod(selectors.tranches_public)
+    export_dicts = True
+    export_fields = (
+        "id", "component_id", "name", "slug", "purpose", "amount", "stage", "planned_on", "approved_on",
+        "disbursed_on", "withheld_on", "cancelled_on", "budget_year", "notes", "history_date",
+    )  # fmt: skip
+
+    def prepare_rows(self, rows: list[Any]) -> list[Any]:
+        return selectors.tranches_with_parents(rows, as_of=self.as_of)
+
     serializer_class = TrancheSerializer
     filterset_class = TrancheFilter
     search_fields: ClassVar = ["name", "purpose", "notes"]
@@ -150,7 +202,7 @@ class TrancheViewSet(PublicReadOnlyViewSet):
     ordering: ClassVar = ["component_id", "planned_on", "name"]
 
 
-class DisbursementCursorPagination(CursorPagination):
+class DisbursementCursorPagination(ExportCursorPagination):
     ordering = ("value_date", "id")
 
 
@@ -166,6 +218,19 @@ class DisbursementViewSet(PublicReadOnlyViewSet):
     search_fields: ClassVar = ["tranche_name", "purpose", "notes"]
     ordering_fields: ClassVar = ["value_date", "amount_eur", "id"]
     ordering: ClassVar = ["value_date", "id"]
+
+    export_dicts = True
+    export_fields = (
+        "id", "tranche_id", "value_date", "amount_eur", "reported_amount", "reported_currency", "notes",
+        "history_date",
+    )  # fmt: skip
+
+    def get_queryset(self) -> QuerySet[Any]:
+        searching = bool(self.request.query_params.get(api_settings.SEARCH_PARAM))
+        return selectors.disbursements_public(as_of=self.as_of, searchable=searching)
+
+    def prepare_rows(self, rows: list[Any]) -> list[Any]:
+        return selectors.disbursements_with_parents(rows, as_of=self.as_of)
 
 
 class SourceViewSet(PublicReadOnlyViewSet):
@@ -276,16 +341,79 @@ class ChangeListView(PublicAPIMixin, APIView):
 
 
 class SnapshotMixin(PublicAPIMixin):
-    def snapshot(self) -> Any:
-        snapshot = selectors.snapshot_as_of(as_of=self.as_of)
-        if snapshot is None:
+    """Summary and timeseries: figures read from a snapshot, rendered once per worker and request
+    variant, and replayed before DRF while the snapshot is still the one shown (tranches.api.answers)."""
+
+    answered: answers.Snapshot | None = None  # the snapshot this answer shows, once known
+
+    @classmethod
+    def as_view(cls, *args: Any, **kwargs: Any) -> Any:
+        """The view, behind a replay of the answers kept (tranches.api.answers): a GET answered
+        already costs no query, no rendering and only DRF's throttles. If-Modified-Since takes the
+        full path."""
+        view = super().as_view(*args, **kwargs)
+        name = cls.__name__
+        throttling_view = cls()
+
+        def throttles_allow(request: HttpRequest) -> bool:
+            # The same throttles as the full view (a refused request goes on to it: 429).
+            return all(throttle().allow_request(request, throttling_view) for throttle in cls.throttle_classes)  # type: ignore[attr-defined]
+
+        @functools.wraps(view)  # keeps cls, initkwargs and csrf_exempt, which DRF and the schema read
+        def replaying(request: HttpRequest, *view_args: Any, **view_kwargs: Any) -> Any:
+            if request.method == "GET" and "HTTP_IF_MODIFIED_SINCE" not in request.META:
+                replayed = answers.answer_replay(request, answers.answer_key(request, name))
+                if replayed is not None and throttles_allow(request):
+                    return replayed
+            return view(request, *view_args, **view_kwargs)
+
+        return replaying
+
+    def snapshot(self) -> tuple[selectors.SnapshotHead, dict[str, Any]]:
+        """The snapshot for the request's ``as_of`` (without its payload) and its figures. One query."""
+        found = selectors.snapshot_figures_as_of(as_of=self.as_of)
+        if found is None:
             raise NotFound(NO_SNAPSHOT)
-        return snapshot
+        head = found[0]
+        self.answered = (head.pk, head.content_hash)
+        answers.pointer_set(cast(Any, self).request.query_params.get("as_of", ""), self.answered)
+        return found
 
     @staticmethod
     def tabular(request: Request) -> bool:
         renderer = getattr(request, "accepted_renderer", None)
         return getattr(renderer, "format", None) in TABULAR
+
+    def rendered(self, request: Request, head: selectors.SnapshotHead, build: Callable[[], Any]) -> Any:
+        """The answer for ``head`` and this request variant: rendered before, or ``build()``-ed now
+        (its Last-Modified the snapshot's time) and kept once rendered."""
+        query = tuple(sorted((name, tuple(values)) for name, values in request.query_params.lists()))
+        media = (request.accepted_media_type, getattr(request.accepted_renderer, "format", None))
+        key = (type(self).__name__, head.pk, head.content_hash, *media, request.scheme, request.get_host(), query)
+        if (replayed := answers.rendered_get(key)) is not None:
+            return replayed
+        response = self.set_last_modified(Response(build()), head.created_at)
+        response.add_post_render_callback(
+            lambda rendered: answers.rendered_keep(key, rendered) if rendered.status_code == 200 else None
+        )
+        return response
+
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        snapshot = self.answered
+        if snapshot is None or response.status_code != 200 or request.method != "GET":
+            return response
+        key = answers.answer_key(request._request, type(self).__name__)
+        as_of_text = request.query_params.get("as_of", "")
+
+        def keep(rendered: Any) -> None:
+            answers.answer_keep(key, snapshot, as_of_text, rendered)
+
+        if hasattr(response, "add_post_render_callback") and not response.is_rendered:
+            response.add_post_render_callback(keep)
+        else:
+            keep(response)
+        return response
 
 
 class SummaryView(SnapshotMixin, APIView):
@@ -297,13 +425,13 @@ class SummaryView(SnapshotMixin, APIView):
     export_name = "summary"
 
     @extend_schema(operation_id="summary_retrieve", responses=SummarySerializer)
-    def get(self, request: Request) -> Response:
-        snapshot = self.snapshot()
-        payload = snapshot.payload
-        if self.tabular(request):
-            data: Any = selectors.summary_rows(payload)
-        else:
-            data = SummarySerializer(
+    def get(self, request: Request) -> Response | HttpResponse:
+        snapshot, payload = self.snapshot()
+
+        def build() -> Any:
+            if self.tabular(request):
+                return selectors.summary_rows(payload)
+            return SummarySerializer(
                 {
                     "snapshot": snapshot,
                     "currency": payload.get("currency", "EUR"),
@@ -312,7 +440,8 @@ class SummaryView(SnapshotMixin, APIView):
                 },
                 context={"request": request},
             ).data
-        return self.set_last_modified(Response(data), snapshot.created_at)
+
+        return self.rendered(request, snapshot, build)
 
 
 INTERVAL_PARAM = OpenApiParameter(
@@ -338,7 +467,7 @@ class TimeseriesView(SnapshotMixin, APIView):
         parameters=[INTERVAL_PARAM, CUMULATIVE_PARAM, INSTRUMENT_PARAM, COMPONENT_PARAM],
         responses=TimeseriesSerializer,
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> Response | HttpResponse:
         interval = request.query_params.get("interval") or "month"
         if interval not in selectors.INTERVALS:
             raise InvalidParameter("interval", f"Use one of: {', '.join(selectors.INTERVALS)}; got {interval!r}.")
@@ -346,22 +475,23 @@ class TimeseriesView(SnapshotMixin, APIView):
         if cumulative_text not in BOOLEANS:
             raise InvalidParameter("cumulative", f"Use true or false; got {cumulative_text!r}.")
         cumulative = BOOLEANS[cumulative_text]
-        snapshot = self.snapshot()
-        series = selectors.timeseries_from_snapshot(
-            snapshot.payload,
-            interval=interval,
-            cumulative=cumulative,
-            instrument=request.query_params.get("instrument") or None,
-            component=request.query_params.get("component") or None,
-        )
-        if self.tabular(request):
-            data: Any = [
-                {**{k: v for k, v in one.items() if k != "points"}, **point, "value": str(point["value"])}
-                for one in series
-                for point in one["points"]
-            ]
-        else:
-            data = TimeseriesSerializer(
+        snapshot, payload = self.snapshot()
+
+        def build() -> Any:
+            series = selectors.timeseries_from_snapshot(
+                payload,
+                interval=interval,
+                cumulative=cumulative,
+                instrument=request.query_params.get("instrument") or None,
+                component=request.query_params.get("component") or None,
+            )
+            if self.tabular(request):
+                return [
+                    {**{k: v for k, v in one.items() if k != "points"}, **point, "value": str(point["value"])}
+                    for one in series
+                    for point in one["points"]
+                ]
+            return TimeseriesSerializer(
                 {
                     "snapshot": snapshot,
                     "interval": interval,
@@ -371,7 +501,8 @@ class TimeseriesView(SnapshotMixin, APIView):
                 },
                 context={"request": request},
             ).data
-        return self.set_last_modified(Response(data), snapshot.created_at)
+
+        return self.rendered(request, snapshot, build)
 
 
 class SnapshotViewSet(PublicAPIMixin, viewsets.ReadOnlyModelViewSet):

@@ -13,6 +13,7 @@ from typing import Any
 from django.db.models import Model, OuterRef, QuerySet, Subquery
 
 from tranches.models import Citation, Component, Disbursement, Instrument, Publishable, Source, Status, Tranche
+from tranches.selectors import history_model
 
 # The public fields of each model, in the order a change lists them. Status, versions, timestamps,
 # dataset keys and who edited or published are never shown.
@@ -134,7 +135,7 @@ def _after_cursor(rows: QuerySet[Any], entity: str, cursor: ChangeCursor | None)
 
 
 def _previous_published(model: type[Model], field_name: str) -> Subquery:
-    history = model.history.model  # type: ignore[attr-defined]
+    history = history_model(model)
     earlier = history.objects.filter(
         id=OuterRef("id"), status=Status.PUBLISHED, history_id__lt=OuterRef("history_id")
     ).order_by("-history_id")
@@ -164,7 +165,7 @@ def changes_page(
     collected: list[Change] = []
     for entity in entities:
         model, fields = CHANGE_FIELDS[entity]
-        rows = model.history.model.objects.filter(status=Status.PUBLISHED)
+        rows = history_model(model).objects.filter(status=Status.PUBLISHED)
         if as_of is not None:
             rows = rows.filter(history_date__lte=as_of)
         if since is not None:

@@ -4,10 +4,14 @@
 from __future__ import annotations
 
 import datetime
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Case, F, Func, JSONField, Q, QuerySet, Value, When
+from django.db.models.expressions import Expression
 
 from reports.models import FigureSnapshot
 from reports.selectors import snapshot_latest, snapshot_list
@@ -20,6 +24,94 @@ def snapshot_as_of(*, as_of: datetime.datetime | None = None) -> FigureSnapshot 
     if as_of is None:
         return snapshot_latest()
     return FigureSnapshot.objects.filter(as_of__lte=as_of).order_by("-as_of", "-created_at", "-pk").first()
+
+
+@dataclass(frozen=True)
+class SnapshotHead:
+    """A snapshot without its payload: what the API's figures cite (hash, times, schema)."""
+
+    pk: int
+    content_hash: str
+    as_of: datetime.datetime
+    created_at: datetime.datetime
+    schema_version: int
+
+
+# The payload's lists of records (tens of thousands of tranches at scale); summary and timeseries
+# need only the rest: the instruments with their figures, the currency and the USD rule.
+RECORD_LISTS = ("tranches", "disbursements", "sources", "citations")
+FIGURES_KEPT = 16  # snapshots whose figures a worker keeps in memory (a few hundred kB each)
+_figures: OrderedDict[tuple[int, str], dict[str, Any]] = OrderedDict()
+_figures_lock = threading.Lock()
+
+
+class _WithoutRecordLists(Func):
+    """The payload without RECORD_LISTS, computed by the database (one read of the stored JSON)."""
+
+    output_field = JSONField()
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra_context: Any) -> tuple[str, Any]:
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"({sql} - %s::text[])", [*params, list(RECORD_LISTS)]
+
+    def as_sql(  # SQLite (JSON1)
+        self,
+        compiler: Any,
+        connection: Any,
+        function: str | None = None,
+        template: str | None = None,
+        arg_joiner: str | None = None,
+        **extra_context: Any,
+    ) -> tuple[str, Any]:
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"json_remove({sql}, {', '.join(['%s'] * len(RECORD_LISTS))})", [
+            *params, *(f"$.{key}" for key in RECORD_LISTS)
+        ]  # fmt: skip
+
+
+def _figures_unless_kept() -> Expression:
+    """The figures of the payload, or NULL for a snapshot whose figures this worker keeps already:
+    a new snapshot's figures are read once per worker, never the whole payload per request."""
+    with _figures_lock:
+        kept = list(_figures)
+    if not kept:
+        return _WithoutRecordLists(F("payload"))
+    known = Q()
+    for pk, content_hash in kept:
+        known |= Q(pk=pk, content_hash=content_hash)
+    return Case(When(known, then=Value(None, JSONField())), default=_WithoutRecordLists(F("payload")))
+
+
+def snapshot_figures_as_of(*, as_of: datetime.datetime | None = None) -> tuple[SnapshotHead, dict[str, Any]] | None:
+    """The snapshot ``snapshot_as_of`` picks, without its payload, and its figures (the payload
+    without its lists of records: instruments with their totals, currency, USD rule). One query;
+    the figures of a snapshot (immutable) are read from the database once per worker. None when
+    there is no snapshot for ``as_of``."""
+    rows = FigureSnapshot.objects.order_by("-created_at", "-pk")
+    if as_of is not None:
+        rows = FigureSnapshot.objects.filter(as_of__lte=as_of).order_by("-as_of", "-created_at", "-pk")
+    row = (
+        rows.annotate(figures=_figures_unless_kept())
+        .values("pk", "content_hash", "as_of", "created_at", "schema_version", "figures")
+        .first()
+    )
+    if row is None:
+        return None
+    figures = row.pop("figures")
+    head = SnapshotHead(**row)
+    key = (head.pk, head.content_hash)
+    with _figures_lock:
+        if figures is not None:
+            _figures[key] = figures
+            while len(_figures) > FIGURES_KEPT:
+                _figures.popitem(last=False)
+        else:
+            figures = _figures.get(key)
+            if figures is not None:
+                _figures.move_to_end(key)
+    if figures is None:  # evicted meanwhile by another thread of this worker
+        figures = FigureSnapshot.objects.filter(pk=head.pk).values_list(_WithoutRecordLists(F("payload")), flat=True)[0]
+    return head, figures
 
 
 def snapshots_public(*, as_of: datetime.datetime | None = None) -> QuerySet[FigureSnapshot]:
