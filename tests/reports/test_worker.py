@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 import os
 import signal
 import time
@@ -17,11 +16,9 @@ from django.db import connection
 from reports import services
 from reports.models import ChartData, FigureSnapshot, JobRun
 from reports.tasks import REFRESH_PENDING_KEY, figures_refresh_task
-from tests.factories import TrancheFactory
-from tests.reports.conftest import latest
-from tranches import services as tranche_services
+from tests.reports.conftest import latest, new_tranche
 from tranches.dataset import dataset_load
-from tranches.models import Stage, Tranche
+from tranches.models import Tranche
 
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(120)]
 
@@ -33,16 +30,6 @@ def wait_for(predicate: Any, timeout: float = 30, what: str = "the worker") -> N
             return
         time.sleep(0.1)
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-
-
-def new_tranche(amount: str, n: int = 0) -> Tranche:
-    defence = Tranche.objects.get(slug="drones-1").component
-    tranche = tranche_services.tranche_save(
-        tranche=TrancheFactory.build(component=defence, amount=Decimal(amount), purpose=f"air defence {n}",
-                                     stage=Stage.APPROVED, approved_on=datetime.date(2026, 7, 15))
-    )  # fmt: skip
-    tranche_services.record_publish(record=tranche, user=None)
-    return tranche
 
 
 def refresh_runs(status: str | None = None) -> int:
