@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 
 from tranches.money import eur
 
-CHARTS_SCHEMA_VERSION = 2
+CHARTS_SCHEMA_VERSION = 3
 MAIN_INSTRUMENT_SLUG = "ukraine-support-loan"
 STAGE_BARS = ("disbursed", "approved_not_disbursed", "planned", "withheld", "not_allocated")
 CHART_SLUGS = ("stages", "pace", "purposes", "timeline")
@@ -41,43 +41,19 @@ def _stage_bars(totals: dict[str, str]) -> dict[str, str]:
 
 
 def chart_data_build(payload: dict[str, Any], *, snapshot_hash: str) -> dict[str, Any]:
-    """Chart data of every instrument from a snapshot payload (see docs/JOBS.md). Raises KeyError
-    if the payload is not of the documented shape."""
-    tranches_by_id = {t["id"]: t for t in payload["tranches"]}
-    sources = {s["id"]: s for s in payload["sources"]}
-    citations_of: dict[tuple[str, int], list[dict[str, Any]]] = {}
-    for citation in payload["citations"]:
-        target = citation["target"]
-        if target is not None:
-            citations_of.setdefault((target["type"], target["id"]), []).append(citation)
-    disbursements_of: dict[int, list[dict[str, Any]]] = {}
-    for disbursement in payload["disbursements"]:
-        disbursements_of.setdefault(disbursement["tranche_id"], []).append(disbursement)
-
-    def sources_for(tranche_id: int) -> list[dict[str, Any]]:
-        cited = list(citations_of.get(("tranche", tranche_id), []))
-        for disbursement in disbursements_of.get(tranche_id, []):
-            cited += citations_of.get(("disbursement", disbursement["id"]), [])
-        return [
-            {
-                "figure": c["figure"],
-                "quote": c["quote"],
-                "claimed_amount": c["claimed_amount"],
-                "claimed_currency": c["claimed_currency"],
-                "is_used": c["is_used"],
-                "source": sources[c["source_id"]],
-            }
-            for c in cited
-            if c["source_id"] in sources
-        ]
-
+    """Chart data from a snapshot payload (see docs/JOBS.md): the headline and the summed splits of
+    every instrument, and for the main instrument, the one the pages draw, also the timeline and
+    the table of its tranches with their payments and sources. Raises KeyError if the payload is
+    not of the documented shape."""
+    slugs = {instrument["slug"] for instrument in payload["instruments"]}
+    main = MAIN_INSTRUMENT_SLUG if MAIN_INSTRUMENT_SLUG in slugs else None
     instruments = {}
     for instrument in payload["instruments"]:
-        tranches = [tranches_by_id[t["id"]] for t in payload["tranches"] if t["instrument_id"] == instrument["id"]]
         instruments[instrument["slug"]] = {
             "name": instrument["name"],
             "short_name": instrument["short_name"],
             "amount": instrument["totals"]["amount"],
+            "headline": _headline(instrument),
             "by_component_and_stage": [
                 {"component": c["name"], "slug": c["slug"], "amount": c["totals"]["amount"], **_stage_bars(c["totals"])}
                 for c in instrument["components"]
@@ -93,40 +69,9 @@ def chart_data_build(payload: dict[str, Any], *, snapshot_hash: str) -> dict[str
                 ],
             },
             "by_purpose": instrument["by_purpose"],
-            "timeline": [
-                {
-                    "tranche_id": t["id"],
-                    "name": t["name"],
-                    "component_id": t["component_id"],
-                    "stage": t["stage"],
-                    "amount": t["amount"],
-                    "events": [
-                        {"stage": field.removesuffix("_on"), "date": t[field]}
-                        for field in ("planned_on", "approved_on", "disbursed_on", "withheld_on", "cancelled_on")
-                        if t[field] is not None
-                    ],
-                }
-                for t in tranches
-            ],
-            "table": [
-                {
-                    **{k: t[k] for k in ("id", "name", "purpose", "stage", "amount", "budget_year")},
-                    "component": next(
-                        (c["name"] for c in instrument["components"] if c["id"] == t["component_id"]), ""
-                    ),
-                    "stage_date": t[f"{t['stage']}_on"],
-                    "disbursements": [
-                        {k: d[k] for k in ("value_date", "amount_eur", "usd", "usd_rate", "usd_rate_date")}
-                        for d in disbursements_of.get(t["id"], [])
-                    ],
-                    "sources": sources_for(t["id"]),
-                }
-                for t in tranches
-            ],
         }
-    main = MAIN_INSTRUMENT_SLUG if MAIN_INSTRUMENT_SLUG in instruments else None
-    for slug, instrument in instruments.items():
-        instrument["headline"] = _headline(next(i for i in payload["instruments"] if i["slug"] == slug), payload)
+        if instrument["slug"] == main:
+            instruments[main].update(_tranche_rows(instrument, payload))
     return {
         "schema_version": CHARTS_SCHEMA_VERSION,
         "snapshot_hash": snapshot_hash,
@@ -137,9 +82,63 @@ def chart_data_build(payload: dict[str, Any], *, snapshot_hash: str) -> dict[str
     }
 
 
-def _headline(instrument: dict[str, Any], payload: dict[str, Any]) -> dict[str, Any]:
-    """The headline numbers of one instrument: its totals and each component's."""
-    paid_on = [d["value_date"] for d in payload["disbursements"] if d["instrument_id"] == instrument["id"]]
+def _tranche_rows(instrument: dict[str, Any], payload: dict[str, Any]) -> dict[str, Any]:
+    """The timeline and the table of one instrument's tranches. Each tranche carries its payments'
+    sum, count and first and last value dates; the payments themselves while the payload lists
+    them all (``disbursements_listed``, true for any real dataset); the sources of the tranche and
+    of its payments."""
+    tranches = [t for t in payload["tranches"] if t["instrument_id"] == instrument["id"]]
+    ids = {t["id"] for t in tranches}
+    sources = {s["id"]: s for s in payload["sources"]}
+    citations_of: dict[int, list[dict[str, Any]]] = {}
+    for citation in payload["citations"]:
+        target = citation["target"] or {}
+        tranche_id = target.get("id") if target.get("type") == "tranche" else target.get("tranche_id")
+        if isinstance(tranche_id, int) and tranche_id in ids and citation["source_id"] in sources:
+            citations_of.setdefault(tranche_id, []).append(citation)
+    payments_of: dict[int, list[dict[str, Any]]] = {}
+    if payload.get("disbursements_listed", True):  # a schema 1 payload listed every payment
+        for payment in payload["disbursements"]:
+            if payment["tranche_id"] in ids:
+                payments_of.setdefault(payment["tranche_id"], []).append(payment)
+    components = {c["id"]: c["name"] for c in instrument["components"]}
+    citation_keys = ("figure", "quote", "claimed_amount", "claimed_currency", "is_used")
+    payment_keys = ("value_date", "amount_eur", "usd", "usd_rate", "usd_rate_date")
+    return {
+        "timeline": [
+            {
+                "tranche_id": t["id"],
+                "name": t["name"],
+                "component_id": t["component_id"],
+                "stage": t["stage"],
+                "amount": t["amount"],
+                "events": [
+                    {"stage": field.removesuffix("_on"), "date": t[field]}
+                    for field in ("planned_on", "approved_on", "disbursed_on", "withheld_on", "cancelled_on")
+                    if t[field] is not None
+                ],
+            }
+            for t in tranches
+        ],
+        "table": [
+            {
+                **{k: t[k] for k in ("id", "name", "purpose", "stage", "amount", "budget_year")},
+                **{k: t[k] for k in ("disbursed", "disbursement_count", "first_value_date", "last_value_date")},
+                "component": components.get(t["component_id"], ""),
+                "stage_date": t[f"{t['stage']}_on"],
+                "disbursements": [{k: p[k] for k in payment_keys} for p in payments_of.get(t["id"], [])],
+                "sources": [
+                    {**{k: c[k] for k in citation_keys}, "source": sources[c["source_id"]]}
+                    for c in citations_of.get(t["id"], [])
+                ],
+            }
+            for t in tranches
+        ],
+    }
+
+
+def _headline(instrument: dict[str, Any]) -> dict[str, Any]:
+    """The headline numbers of one instrument: its totals, its last payment and each component's."""
 
     def numbers(totals: dict[str, str]) -> dict[str, str]:
         keep = ("amount", "committed", "disbursed", "remaining", "percent_disbursed", "not_allocated")
@@ -147,7 +146,7 @@ def _headline(instrument: dict[str, Any], payload: dict[str, Any]) -> dict[str, 
 
     return {
         **numbers(instrument["totals"]),
-        "last_disbursement_on": max(paid_on, default=None),
+        "last_disbursement_on": instrument["last_value_date"],
         "period_end": instrument["period_end"],
         "components": [
             {"name": c["name"], "slug": c["slug"], **numbers(c["totals"])} for c in instrument["components"]

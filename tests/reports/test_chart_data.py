@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from reports import selectors, services
-from reports.charts import STAGE_BARS
+from reports import figures, selectors, services
+from reports.charts import STAGE_BARS, chart_data_build
 from tests.factories import TrancheFactory
 from tests.reports.conftest import latest, refreshed
 from tranches import services as tranche_services
@@ -97,3 +97,38 @@ def test_figures_changed_back_give_a_new_latest_snapshot_sharing_the_old_hash(da
     assert selectors.snapshot_by_hash(second.content_hash.upper()) == second
     assert selectors.snapshot_by_hash(first.content_hash) == third  # same figures: the newest row
     assert selectors.snapshot_by_hash("0" * 64) is None
+
+
+def test_beyond_the_listed_payments_the_table_and_headline_use_each_tranches_sums(
+    dataset: Any, monkeypatch: pytest.MonkeyPatch, client: Any
+) -> None:
+    """At scale the snapshot does not list every payment (``disbursements_listed``): the charts,
+    the headline's last payment and the table's money come from the per-tranche sums instead."""
+    listed = chart_data_build(refreshed().payload, snapshot_hash="a" * 64)
+    monkeypatch.setattr(figures, "LISTED_DISBURSEMENTS_MAX", 0)
+    snapshot = refreshed(force=True)
+    assert snapshot.payload["disbursements_listed"] is False
+    assert snapshot.payload["disbursements"] == []
+    summed = chart_data_build(snapshot.payload, snapshot_hash="a" * 64)
+
+    main_listed, main_summed = (data["instruments"]["ukraine-support-loan"] for data in (listed, summed))
+    paid_on = [p["value_date"] for row in main_listed["table"] for p in row["disbursements"]]
+    assert main_summed["headline"]["last_disbursement_on"] == max(paid_on) == "2026-06-30"
+    assert main_summed["headline"] == main_listed["headline"]
+    assert summed["charts"] == listed["charts"]
+    for with_list, with_sums in zip(main_listed["table"], main_summed["table"], strict=True):
+        payments = with_list["disbursements"]
+        assert with_sums["disbursements"] == []
+        assert Decimal(with_sums["disbursed"]) == sum((Decimal(p["amount_eur"]) for p in payments), Decimal(0))
+        assert with_sums["disbursement_count"] == len(payments)
+        assert with_sums["last_value_date"] == max((p["value_date"] for p in payments), default=None)
+        assert with_sums["sources"] == with_list["sources"]  # a payment's citations stay with its tranche
+    # Other instruments: headline and splits only; the pages draw the main instrument's tranches.
+    others = [i for slug, i in summed["instruments"].items() if slug != "ukraine-support-loan"]
+    assert len(others) == 2
+    assert all("table" not in i and "timeline" not in i and i["headline"]["amount"] for i in others)
+
+    services.chart_data_refresh(snapshot_id=snapshot.pk)
+    page = client.get("/").content.decode()
+    assert "Paid €3.9bn in 1 payment, from 30 Jun 2026 to 30 Jun 2026" in page
+    assert "30 Jun 2026" in page.split("Last payment", 1)[1][:200]

@@ -11,6 +11,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from reports.figures import LISTED_DISBURSEMENTS_MAX
 from tranches.models import Citation, Grade, Stage
 
 
@@ -265,8 +266,10 @@ class SnapshotSerializer(serializers.Serializer):
 class SnapshotDetailSerializer(SnapshotSerializer):
     payload = serializers.JSONField(
         help_text="Every computed figure: per instrument and component totals, splits by purpose and budget "
-        "year, cumulative disbursements by month, tranches, disbursements with USD at ECB rates, sources "
-        "and citations (docs/JOBS.md). Amounts are EUR decimal strings."
+        "year, cumulative disbursements by month, tranches with their payments' sum, count and dates, "
+        "sources and citations (docs/JOBS.md). Each disbursement with USD at ECB rates while there are "
+        f"at most {LISTED_DISBURSEMENTS_MAX:,} (`disbursements_listed`); beyond, /disbursements/ with "
+        "`as_of` lists them. Amounts are EUR decimal strings."
     )
 
 
