@@ -11,7 +11,7 @@ from typing import Any
 
 from csp.decorators import csp_replace
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -37,7 +37,7 @@ PAGES_FINGERPRINT = hashlib.sha256(
 def _head(request: HttpRequest, content_hash: str | None = None, **_: Any) -> dict[str, Any] | None:
     """The chart data the request shows, without its payload; memoised on the request."""
     if not hasattr(request, "_chart_head"):
-        request._chart_head = selectors.chart_data_head(content_hash)  # type: ignore[attr-defined]
+        request._chart_head = selectors.chart_data_head_recent(content_hash)  # type: ignore[attr-defined]
     return request._chart_head  # type: ignore[attr-defined]
 
 
@@ -72,7 +72,8 @@ def _cacheable(response: HttpResponse, content_hash: str | None) -> HttpResponse
 
 
 def _charts_page(request: HttpRequest, template: str, content_hash: str | None, chart: str | None) -> HttpResponse:
-    """Render (once per chart data, host and release, then from the cache) a page of the charts."""
+    """Render (once per chart data, host and release, then from the cache) a page of the charts.
+    Each process keeps the pages it served (``process`` cache) in front of the shared cache."""
     if chart is not None and chart not in CHART_SLUGS:
         raise Http404(f"No chart is called {chart!r}; the charts are {', '.join(CHART_SLUGS)}.")
     head = _head(request, content_hash)
@@ -80,13 +81,17 @@ def _charts_page(request: HttpRequest, template: str, content_hash: str | None, 
         return _unavailable(request, content_hash)
     parts = (template, head["pk"], _built(head), chart, content_hash, request.get_host(), request.scheme)
     key = ":".join(["reports:page", *map(str, parts), PAGES_FINGERPRINT])
-    html = cache.get(key)
+    timeout = None if content_hash else 24 * 3600
+    html = caches["process"].get(key)
     if html is None:
-        payload = selectors.chart_data_payload(head["pk"])
-        if payload is None or payload.get("schema_version") != CHARTS_SCHEMA_VERSION or not payload["charts"]:
-            return _unavailable(request, content_hash)
-        html = render_to_string(template, _context(request, payload, head, content_hash, chart), request)
-        cache.set(key, html, timeout=None if content_hash else 24 * 3600)
+        html = cache.get(key)
+        if html is None:
+            payload = selectors.chart_data_payload(head["pk"])
+            if payload is None or payload.get("schema_version") != CHARTS_SCHEMA_VERSION or not payload["charts"]:
+                return _unavailable(request, content_hash)
+            html = render_to_string(template, _context(request, payload, head, content_hash, chart), request)
+            cache.set(key, html, timeout=timeout)
+        caches["process"].set(key, html, timeout=timeout)
     return _cacheable(HttpResponse(html), content_hash)
 
 
