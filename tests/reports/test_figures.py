@@ -140,7 +140,7 @@ def test_the_snapshot_job_makes_a_constant_number_of_queries(
 ) -> None:
     _published_tree(tranches, disbursements_each)
     # PostgreSQL takes one more: the advisory lock that serialises snapshot writers.
-    with django_assert_num_queries(28 if connection.vendor == "postgresql" else 27):
+    with django_assert_num_queries(16 if connection.vendor == "postgresql" else 15):
         result = services.snapshot_refresh()
     assert result.snapshot is not None
     totals = result.snapshot.payload["instruments"][0]["totals"]

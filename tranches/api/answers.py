@@ -20,6 +20,7 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils.http import parse_etags, quote_etag
+from simple_history.signals import post_create_historical_record
 
 from reports.models import FigureSnapshot
 
@@ -27,7 +28,8 @@ KEPT = 64
 POINTER_SECONDS = 1.0
 REPLAYED_HEADERS = ("Content-Type", "Content-Disposition", "Last-Modified")
 NOT_MODIFIED_HEADERS = ("Cache-Control", "Content-Location", "Date", "ETag", "Expires", "Last-Modified", "Vary")
-Snapshot = tuple[int, str]  # (pk, content hash)
+Snapshot = tuple[int, str]  # (pk, content hash); for records (0, their inputs' fingerprint)
+RECORDS = "records"  # the pointer of record answers (the others' are named by their as_of text)
 
 _lock = threading.Lock()
 _rendered: OrderedDict[tuple[Any, ...], tuple[bytes, dict[str, str]]] = OrderedDict()
@@ -36,9 +38,19 @@ _pointers: dict[str, tuple[float, Snapshot]] = {}  # as_of text -> (trusted unti
 
 
 @receiver(post_save, sender=FigureSnapshot, dispatch_uid="api-forget-snapshot-pointers")
+@receiver(post_create_historical_record, dispatch_uid="api-forget-record-pointers")
 def forget_snapshot_pointers(**kwargs: Any) -> None:
-    """A new snapshot may be the latest: read the pointers again (other workers within a second)."""
+    """A new snapshot may be the latest, a new history row (a publication) may change the records:
+    read the pointers again (other workers within a second)."""
     with _lock:
+        _pointers.clear()
+
+
+def answers_forget() -> None:
+    """Forget every answer, rendering and pointer of this process (tests start with none)."""
+    with _lock:
+        _rendered.clear()
+        _answers.clear()
         _pointers.clear()
 
 

@@ -26,6 +26,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from reports.figures import figures_fingerprint
 from reports.selectors import snapshot_by_hash
 
 from . import answers, selectors
@@ -92,7 +93,82 @@ class PublicAPIMixin:
         return response
 
 
-class PublicReadOnlyViewSet(PublicAPIMixin, viewsets.ReadOnlyModelViewSet):
+class ReplayMixin(PublicAPIMixin):
+    """A GET answered already is replayed before DRF (tranches.api.answers): no query, no rendering,
+    only DRF's throttles, while what it shows is still current as far as this worker knows.
+    If-Modified-Since takes the full path. ``answered`` is what the answer shows, once known."""
+
+    answered: answers.Snapshot | None = None
+
+    @classmethod
+    def as_view(cls, *args: Any, **kwargs: Any) -> Any:
+        view = super().as_view(*args, **kwargs)
+        name = cls.__name__
+        throttling_view = cls()
+
+        def throttles_allow(request: HttpRequest) -> bool:
+            # The same throttles as the full view (a refused request goes on to it: 429).
+            return all(throttle().allow_request(request, throttling_view) for throttle in cls.throttle_classes)  # type: ignore[attr-defined]
+
+        @functools.wraps(view)  # keeps cls, initkwargs, actions and csrf_exempt, which DRF and the schema read
+        def replaying(request: HttpRequest, *view_args: Any, **view_kwargs: Any) -> Any:
+            if request.method == "GET" and "HTTP_IF_MODIFIED_SINCE" not in request.META:
+                key = answers.answer_key(request, name)
+                replayed = answers.answer_replay(request, key) or cls.replay_checked(request, key)
+                if replayed is not None and throttles_allow(request):
+                    return replayed
+            return view(request, *view_args, **view_kwargs)
+
+        return replaying
+
+    @classmethod
+    def replay_checked(cls, request: HttpRequest, key: tuple[Any, ...]) -> HttpResponse | None:
+        """Hook: when no answer is trusted, check cheaply what is current and replay if it still is."""
+        return None
+
+    def answered_as(self) -> str:
+        """The name of the pointer that says which ``answered`` is current (tranches.api.answers)."""
+        raise NotImplementedError
+
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        shown = self.answered
+        if shown is None or response.status_code != 200 or request.method != "GET" or response.streaming:
+            return response
+        key = answers.answer_key(request._request, type(self).__name__)
+        pointer = self.answered_as()
+
+        def keep(rendered: Any) -> None:
+            answers.answer_keep(key, shown, pointer, rendered)
+
+        if hasattr(response, "add_post_render_callback") and not response.is_rendered:
+            response.add_post_render_callback(keep)
+        else:
+            keep(response)
+        return response
+
+
+class RecordsReplayMixin(ReplayMixin):
+    """Records and the change log: an answer is current while the published loan data and the
+    exchange rates are unchanged (``reports.figures.figures_fingerprint``, one query of indexed
+    maxima), which a worker reads at most once per POINTER_SECONDS for all its answers."""
+
+    @classmethod
+    def replay_checked(cls, request: HttpRequest, key: tuple[Any, ...]) -> HttpResponse | None:
+        # Read before the answer's own queries: a publication in between makes it stale, never wrong.
+        request._records_inputs = (0, figures_fingerprint())  # type: ignore[attr-defined]
+        answers.pointer_set(answers.RECORDS, request._records_inputs)  # type: ignore[attr-defined]
+        return answers.answer_replay(request, key)
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        self.answered = getattr(request._request, "_records_inputs", None)
+
+    def answered_as(self) -> str:
+        return answers.RECORDS
+
+
+class PublicReadOnlyViewSet(RecordsReplayMixin, viewsets.ReadOnlyModelViewSet):
     """A list and a detail of public versions; records are looked up by their stable id.
 
     A list is its page's query (plus the count for page numbers), ``prepare_rows`` (a fixed number
@@ -311,7 +387,7 @@ def changes_params(request: Request) -> dict[str, Any]:
     }
 
 
-class ChangeListView(PublicAPIMixin, APIView):
+class ChangeListView(RecordsReplayMixin, APIView):
     """The public change log: each publication of a record, newest first, with what changed since
     its previous publication (old → new) and when. Drafts never appear, neither as a change nor as
     an old value, and editors are never named. Paged by cursor: follow ``next``."""
@@ -340,34 +416,9 @@ class ChangeListView(PublicAPIMixin, APIView):
 # ------------------------------------------------------------------------- snapshots and figures
 
 
-class SnapshotMixin(PublicAPIMixin):
+class SnapshotMixin(ReplayMixin):
     """Summary and timeseries: figures read from a snapshot, rendered once per worker and request
-    variant, and replayed before DRF while the snapshot is still the one shown (tranches.api.answers)."""
-
-    answered: answers.Snapshot | None = None  # the snapshot this answer shows, once known
-
-    @classmethod
-    def as_view(cls, *args: Any, **kwargs: Any) -> Any:
-        """The view, behind a replay of the answers kept (tranches.api.answers): a GET answered
-        already costs no query, no rendering and only DRF's throttles. If-Modified-Since takes the
-        full path."""
-        view = super().as_view(*args, **kwargs)
-        name = cls.__name__
-        throttling_view = cls()
-
-        def throttles_allow(request: HttpRequest) -> bool:
-            # The same throttles as the full view (a refused request goes on to it: 429).
-            return all(throttle().allow_request(request, throttling_view) for throttle in cls.throttle_classes)  # type: ignore[attr-defined]
-
-        @functools.wraps(view)  # keeps cls, initkwargs and csrf_exempt, which DRF and the schema read
-        def replaying(request: HttpRequest, *view_args: Any, **view_kwargs: Any) -> Any:
-            if request.method == "GET" and "HTTP_IF_MODIFIED_SINCE" not in request.META:
-                replayed = answers.answer_replay(request, answers.answer_key(request, name))
-                if replayed is not None and throttles_allow(request):
-                    return replayed
-            return view(request, *view_args, **view_kwargs)
-
-        return replaying
+    variant, and replayed before DRF while the snapshot is still the one its ``as_of`` picks."""
 
     def snapshot(self) -> tuple[selectors.SnapshotHead, dict[str, Any]]:
         """The snapshot for the request's ``as_of`` (without its payload) and its figures. One query."""
@@ -398,22 +449,8 @@ class SnapshotMixin(PublicAPIMixin):
         )
         return response
 
-    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
-        response = super().finalize_response(request, response, *args, **kwargs)
-        snapshot = self.answered
-        if snapshot is None or response.status_code != 200 or request.method != "GET":
-            return response
-        key = answers.answer_key(request._request, type(self).__name__)
-        as_of_text = request.query_params.get("as_of", "")
-
-        def keep(rendered: Any) -> None:
-            answers.answer_keep(key, snapshot, as_of_text, rendered)
-
-        if hasattr(response, "add_post_render_callback") and not response.is_rendered:
-            response.add_post_render_callback(keep)
-        else:
-            keep(response)
-        return response
+    def answered_as(self) -> str:
+        return cast(Any, self).request.query_params.get("as_of", "")
 
 
 class SummaryView(SnapshotMixin, APIView):
