@@ -56,6 +56,7 @@ class Endpoint:
     target: float | None = None  # least ratio to the floor, or None (reported only)
     headers: tuple[str, ...] = ()
     expect: int = 200
+    fresh: bool = False  # every request a new query string: never an answer kept by a worker
 
 
 @dataclass
@@ -68,6 +69,7 @@ class Measured:
     p99_ms: float = 0.0
     bad: int = 0  # non-2xx/3xx responses and socket errors
     ratio: float | None = None
+    ratios: list[float] = field(default_factory=list)  # one per round; ``ratio`` is their median
     target: float | None = None
     met: bool | None = None
 
@@ -138,9 +140,25 @@ def _ms(text: str) -> float:
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 
 
-def wrk(url: str, *, seconds: int, connections: int, threads: int, headers: tuple[str, ...]) -> dict[str, float]:
+# wrk's Lua hook: each request with a query parameter of its own (the API ignores unknown ones).
+FRESH_LUA = """
+counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format(nil, wrk.path .. "&_fresh=" .. counter .. "-" .. math.random(1000000000))
+end
+"""
+
+
+def wrk(
+    url: str, *, seconds: int, connections: int, threads: int, headers: tuple[str, ...], fresh: bool = False
+) -> dict[str, float]:
     """One wrk run: requests/s, p50 and p99 latency (ms), bad responses (non-2xx/3xx, socket errors)."""
     args = ["wrk", "--latency", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--timeout", "30s"]
+    if fresh:
+        script = Path(tempfile.gettempdir()) / "loantracker-bench-fresh.lua"
+        script.write_text(FRESH_LUA)
+        args += ["-s", str(script)]
     for header in headers:
         args += ["-H", header]
     out = subprocess.run([*args, url], check=True, text=True, capture_output=True).stdout  # noqa: S603
@@ -236,6 +254,8 @@ def endpoints(base: str) -> list[Endpoint]:
         Endpoint("304 dashboard (If-None-Match)", "/", None, (f"If-None-Match: {page_etag}",), 304),
         Endpoint("tranche list, filtered, 100", tranches, 0.3),
         Endpoint("disbursements, cursor page 2, 100", next_page.removeprefix(base), 0.3),
+        Endpoint("tranche list, each request new (not kept)", tranches, fresh=True),
+        Endpoint("disbursement cursor page, each request new (not kept)", next_page.removeprefix(base), fresh=True),
         Endpoint(f"CSV export, {CSV_ROWS:,} disbursements", f"/api/v1/disbursements/?format=csv&page_size={CSV_ROWS}"),
         Endpoint(
             "plain DRF ModelSerializer, same 100 tranches",
@@ -245,44 +265,50 @@ def endpoints(base: str) -> list[Endpoint]:
 
 
 def measure(base: str, args: argparse.Namespace, report: Report) -> None:
-    def one(endpoint: Endpoint) -> Measured:
-        status, _, _ = _get(base + endpoint.path, dict(h.split(": ", 1) for h in endpoint.headers))
-        result = Measured(endpoint.name, endpoint.path, status=status, target=endpoint.target)
-        if status != endpoint.expect:
-            print(f"  {endpoint.name}: HTTP {status} (expected {endpoint.expect}); not loaded", flush=True)
-            return result
+    def loaded(endpoint: Endpoint, seconds: int) -> dict[str, float]:
         options = {"connections": args.connections, "threads": args.threads, "headers": endpoint.headers}
-        wrk(base + endpoint.path, seconds=args.warmup, **options)
-        numbers = wrk(base + endpoint.path, seconds=args.duration, **options)
-        result.rps, result.p50_ms, result.p99_ms, result.bad = (
-            numbers["rps"], numbers["p50_ms"], numbers["p99_ms"], int(numbers["bad"])
-        )  # fmt: skip
-        print(f"  {endpoint.name}: {result.rps:,.0f} req/s, p50 {result.p50_ms:.1f} ms", flush=True)
-        return result
+        return wrk(base + endpoint.path, seconds=seconds, fresh=endpoint.fresh, **options)
 
-    # The floor is measured before the first endpoint and after each one; an endpoint's ratio is
-    # to the mean of the floor just before and just after it, so that a change of the machine's
-    # load during the run (other processes) moves both.
+    # Side by side: the floor, then for each endpoint ``rounds`` times (the endpoint, the floor).
+    # Each round's ratio is to the mean of the floor runs just before and just after it, so that a
+    # change of the machine's load (other processes) moves both; an endpoint's ratio is the median
+    # of its rounds, and the round with that ratio gives its req/s and latencies.
     floor = Endpoint("floor (fixed bytes)", "/bench/floor/")
-    floors = [one(floor)]
+    floors = [loaded(floor, args.warmup), loaded(floor, args.duration)]
+    floors.pop(0)
     measured = []
     for endpoint in endpoints(base):
-        measured.append(one(endpoint))
-        floors.append(one(floor))
-    report.floor_runs = [run.rps for run in floors]
-    for index, result in enumerate(measured):
-        around = statistics.mean([floors[index].rps, floors[index + 1].rps])
-        result.ratio = result.rps / around if around and result.rps else None
+        status, _, _ = _get(base + endpoint.path, dict(h.split(": ", 1) for h in endpoint.headers))
+        result = Measured(endpoint.name, endpoint.path, status=status, target=endpoint.target)
+        measured.append(result)
+        if status != endpoint.expect:
+            print(f"  {endpoint.name}: HTTP {status} (expected {endpoint.expect}); not loaded", flush=True)
+            continue
+        loaded(endpoint, args.warmup)
+        rounds = []
+        for _ in range(args.rounds):
+            numbers = loaded(endpoint, args.duration)
+            floors.append(loaded(floor, args.duration))
+            around = statistics.mean([floors[-2]["rps"], floors[-1]["rps"]])
+            rounds.append((numbers["rps"] / around if around and numbers["rps"] else 0.0, numbers))
+        rounds.sort(key=lambda pair: pair[0])
+        result.ratios = [ratio for ratio, _ in rounds]
+        result.ratio, numbers = rounds[len(rounds) // 2]
+        result.rps, result.p50_ms, result.p99_ms = numbers["rps"], numbers["p50_ms"], numbers["p99_ms"]
+        result.bad = sum(int(n["bad"]) for _, n in rounds)
         if result.target is not None:
-            result.met = result.ratio is not None and result.ratio >= result.target and not result.bad
-    typical = sorted(floors, key=lambda run: run.rps)[len(floors) // 2]
+            result.met = result.ratio >= result.target and not result.bad
+        spread = ", ".join(f"{ratio:.2f}" for ratio in result.ratios)
+        print(f"  {endpoint.name}: {result.rps:,.0f} req/s, p50 {result.p50_ms:.1f} ms, × floor {spread}", flush=True)
+    report.floor_runs = [run["rps"] for run in floors]
+    typical = sorted(floors, key=lambda run: run["rps"])[len(floors) // 2]
     summary = Measured(
         f"floor (fixed bytes), mean of {len(floors)} runs",
         floor.path,
         status=200,
         rps=statistics.mean(report.floor_runs),
-        p50_ms=typical.p50_ms,
-        p99_ms=typical.p99_ms,
+        p50_ms=typical["p50_ms"],
+        p99_ms=typical["p99_ms"],
     )
     report.endpoints = [summary, *measured]
     # The export alone, one request at a time: time to the last byte.
@@ -321,18 +347,23 @@ def print_report(report: Report) -> None:
     print(f"Redis {m['redis']}, Python {m['python']}, {m['wrk']}; load average before {m['load_average_before']},")
     print(f"after {m.get('load_average_after')}. Data: {report.data}")
     runs = report.floor_runs
-    print(f"Floor runs (req/s): min {min(runs):,.0f}, max {max(runs):,.0f}; each ratio is to the two around it.")
-    head = f"| {'endpoint':<46} | {'req/s':>7} | {'p50 ms':>7} | {'p99 ms':>7} | {'× floor':>7} | {'target':>7} | met |"
+    print(f"Floor runs (req/s): min {min(runs):,.0f}, max {max(runs):,.0f}; each ratio is to the two around it,")
+    print("× floor is the median of the rounds, 'rounds' their lowest and highest.")
+    head = (
+        f"| {'endpoint':<52} | {'req/s':>7} | {'p50 ms':>7} | {'p99 ms':>7} | {'× floor':>7} | {'rounds':>9} "
+        f"| {'target':>7} | met |"
+    )
     print("\n" + head + "\n|" + "|".join("-" * (len(c)) for c in head.split("|")[1:-1]) + "|")
     for r in report.endpoints:
         ratio = f"{r.ratio:.2f}" if r.ratio is not None else "—"
+        spread = f"{min(r.ratios):.2f}–{max(r.ratios):.2f}" if r.ratios else ""
         target = f"≥ {r.target:.2f}" if r.target is not None else ""
         met = {True: "yes", False: "NO", None: ""}[r.met]
         status = "" if r.status in (200, 304) else f" (HTTP {r.status})"
         bad = f" ({r.bad} bad)" if r.bad else ""
         print(
-            f"| {r.name + status + bad:<46} | {r.rps:>7,.0f} | {r.p50_ms:>7.1f} | {r.p99_ms:>7.1f} | {ratio:>7} | "
-            f"{target:>7} | {met:<3} |"
+            f"| {r.name + status + bad:<52} | {r.rps:>7,.0f} | {r.p50_ms:>7.1f} | {r.p99_ms:>7.1f} | {ratio:>7} | "
+            f"{spread:>9} | {target:>7} | {met:<3} |"
         )
     jobs = report.jobs
     csv_median = statistics.median(report.csv_seconds) if report.csv_seconds else float("nan")
@@ -357,7 +388,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--reuse", action="store_true", help="keep the data of a previous --keep run")
     parser.add_argument("--keep", action="store_true", help="do not drop the database at the end")
-    parser.add_argument("--duration", type=int, default=5, help="seconds of wrk per endpoint (and per floor run)")
+    parser.add_argument("--duration", type=int, default=3, help="seconds of wrk per round (and per floor run)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds per endpoint, each beside a floor run")
     parser.add_argument("--warmup", type=int, default=1, help="seconds of wrk before each measurement")
     parser.add_argument("--connections", type=int, default=4, help="wrk connections (default: 2 per worker)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")

@@ -406,7 +406,7 @@ def payload_hash(payload: dict[str, Any]) -> str:
 def figures_fingerprint() -> str:
     """A cheap marker of the inputs (latest published history row of each model, exchange rates):
     unchanged means a rebuild would give the same figures, and any public read of the loan data
-    the same answer (the API replays its answers while it holds: tranches.api.answers). One
+    the same answer (the API replays its answers while it holds: loantracker.answers). One
     query of indexed maxima (each a backward scan of a primary key) and the rates' count."""
     # Table names from the models' metadata, quoted; the one value is a parameter.
     quote = connection.ops.quote_name

@@ -7,16 +7,9 @@ import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.core.cache import caches
 from django.db.models import QuerySet
-from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
 
 from .models import ChartData, ExchangeRate, FigureSnapshot, JobRun
-
-# How long a web process trusts the chart data head it read (the pages let caches keep them 60 s).
-HEAD_TRUSTED_SECONDS = 1.0
-_head_generation = 0  # bumped when this process stores or deletes chart data: forget at once
 
 
 def snapshot_latest() -> FigureSnapshot | None:
@@ -49,26 +42,6 @@ def chart_data_head(content_hash: str | None = None) -> dict[str, Any] | None:
         rows = rows.filter(snapshot__content_hash=content_hash.lower())
     row = rows.values("pk", "created_at", "snapshot__content_hash", "snapshot__as_of").first()
     return dict(row) if row is not None else None
-
-
-def chart_data_head_recent(content_hash: str | None = None) -> dict[str, Any] | None:
-    """``chart_data_head``, read at most once a second per process (the ``process`` cache): the
-    pages' cost stays near the framework's floor under load (docs/BENCHMARKS.md). Chart data
-    stored by another process shows within HEAD_TRUSTED_SECONDS; by this one, at once."""
-    key = f"reports:head:{_head_generation}:{(content_hash or 'latest').lower()}"
-    head: dict[str, Any] | None = caches["process"].get(key)
-    if head is None:
-        head = chart_data_head(content_hash)
-        if head is not None:  # unknown hashes are not kept: a 404 is rare and cheap enough
-            caches["process"].set(key, head, timeout=HEAD_TRUSTED_SECONDS)
-    return head
-
-
-@receiver(post_save, sender=ChartData, dispatch_uid="reports-forget-chart-heads")
-@receiver(post_delete, sender=ChartData, dispatch_uid="reports-forget-chart-heads-deleted")
-def chart_data_heads_forget(**kwargs: Any) -> None:
-    global _head_generation
-    _head_generation += 1
 
 
 def chart_data_payload(pk: int) -> dict[str, Any] | None:

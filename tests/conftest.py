@@ -5,21 +5,18 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import Group
-from django.core.cache import caches
 from django.db import connection
 
+from loantracker import answers
 from tests.factories import UserFactory
 from tests.pages import browser, watched_page  # noqa: F401  (fixtures for every page test)
 from tests.skips import REQUIRE_SERVICES, skip_or_fail  # noqa: F401  (imported by test modules)
-from tranches.api import answers
 
 
 @pytest.fixture(autouse=True)
-def process_cache_cleared() -> None:
-    """Each test starts without what an earlier one left in this process (the pages keep the chart
-    data head they read for a second and the pages they rendered; the API its answers): another
-    test's rolled-back rows may have had the same ids."""
-    caches["process"].clear()
+def answers_forgotten() -> None:
+    """Each test starts without the answers an earlier one left in this process (loantracker.answers):
+    another test's rolled-back rows may have had the same ids."""
     answers.answers_forget()
 
 

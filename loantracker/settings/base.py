@@ -75,16 +75,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # One cache for every process (API throttling counts): in-process
 # memory by default, CACHE_URL=redis://… shares it across gunicorn and Celery workers.
-CACHES = {
-    "default": env.cache("CACHE_URL", default="locmemcache://"),
-    # In each process, in front of the shared cache: what the public pages read on every request
-    # (reports.selectors.chart_data_head_recent, reports.views). Bounded; never shared.
-    "process": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "loantracker-process",
-        "OPTIONS": {"MAX_ENTRIES": 200},
-    },
-}
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -7,8 +7,8 @@ import time
 import pytest
 from django.core.cache import cache
 
+from loantracker import answers
 from tranches import services
-from tranches.api import answers
 from tranches.models import Tranche
 
 pytestmark = pytest.mark.django_db

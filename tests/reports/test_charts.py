@@ -11,11 +11,11 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from loantracker import answers
 from reports import selectors
 from reports.charts import BN, CHART_SLUGS, chart_data_build
 from reports.models import ChartData, FigureSnapshot
@@ -231,34 +231,38 @@ def test_an_unchanged_page_revalidates_with_a_304(client: Any, charted: FigureSn
         assert again.status_code == 304, path
 
 
-def test_pages_read_the_head_at_most_once_a_second_and_render_once(
+def test_pages_are_rendered_once_and_replayed_without_a_query(
     client: Any, charted: FigureSnapshot, django_assert_num_queries: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(selectors, "HEAD_TRUSTED_SECONDS", 60)  # however slow this machine is today
+    monkeypatch.setattr(answers, "POINTER_SECONDS", 60)  # however slow this machine is today
     with django_assert_num_queries(2):  # the head, then the payload to render
-        client.get("/")
-    with django_assert_num_queries(0):  # the head trusted for a second; the page kept by this process
-        assert client.get("/").status_code == 200
-    with django_assert_num_queries(1):  # the same head; the payload to render the embed
+        first = client.get("/")
+    with django_assert_num_queries(0):  # replayed: the chart data it shows is still the latest
+        again = client.get("/")
+    assert again.content == first.content
+    assert again["ETag"] == first["ETag"]
+    assert again["Cache-Control"] == first["Cache-Control"]
+    assert again["Content-Security-Policy"] == first["Content-Security-Policy"]  # middleware's, each time
+    with django_assert_num_queries(2):
         etag = client.get("/embed/stages/")["ETag"]
     with django_assert_num_queries(0):
         assert client.get("/embed/stages/", HTTP_IF_NONE_MATCH=etag).status_code == 304
-    caches["process"].clear()  # as in another worker: the head again, the page from the shared cache
+    answers.answers_forget()  # as in another worker: the head again, the page from the shared cache
     with django_assert_num_queries(1):
-        assert client.get("/").status_code == 200
+        assert client.get("/").content == first.content
 
 
 def test_new_chart_data_shows_at_once_here_and_within_a_second_from_another_process(
     client: Any, charted: FigureSnapshot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(selectors, "HEAD_TRUSTED_SECONDS", 3)  # 1 s in use; 3 leaves room for a slow render
+    monkeypatch.setattr(answers, "POINTER_SECONDS", 3)  # 1 s in use; 3 leaves room for a slow render
     first = client.get("/")["ETag"]
     chart = ChartData.objects.get(snapshot=charted)
-    # Rebuilt by another process (an update sends no signal to this one): the head read a moment
-    # ago is trusted for HEAD_TRUSTED_SECONDS, then read again.
+    # Rebuilt by another process (an update sends no signal to this one): the page replayed for a
+    # moment (POINTER_SECONDS), then the chart data is read again.
     ChartData.objects.filter(pk=chart.pk).update(created_at=timezone.now())
     assert client.get("/")["ETag"] == first
-    time.sleep(selectors.HEAD_TRUSTED_SECONDS + 0.1)
+    time.sleep(answers.POINTER_SECONDS + 0.1)
     second = client.get("/")["ETag"]
     assert second != first
     # Rebuilt by this process: forgotten at once.

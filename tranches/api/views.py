@@ -26,10 +26,11 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from loantracker import answers
 from reports.figures import figures_fingerprint
 from reports.selectors import snapshot_by_hash
 
-from . import answers, selectors
+from . import selectors
 from .errors import InvalidParameter
 from .export import ExportCursorPagination, ExportPageNumberPagination, csv_stream, export_page_size
 from .filters import (
@@ -94,7 +95,7 @@ class PublicAPIMixin:
 
 
 class ReplayMixin(PublicAPIMixin):
-    """A GET answered already is replayed before DRF (tranches.api.answers): no query, no rendering,
+    """A GET answered already is replayed before DRF (loantracker.answers): no query, no rendering,
     only DRF's throttles, while what it shows is still current as far as this worker knows.
     If-Modified-Since takes the full path. ``answered`` is what the answer shows, once known."""
 
@@ -127,7 +128,7 @@ class ReplayMixin(PublicAPIMixin):
         return None
 
     def answered_as(self) -> str:
-        """The name of the pointer that says which ``answered`` is current (tranches.api.answers)."""
+        """The name of the pointer that says which ``answered`` is current (loantracker.answers)."""
         raise NotImplementedError
 
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:

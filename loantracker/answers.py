@@ -1,11 +1,14 @@
-"""Answers of the snapshot endpoints (summary, timeseries) kept by each worker.
+"""Answers kept by each web process, and replayed: the public API (tranches.api.views) and the
+public pages (reports.views).
 
-A snapshot never changes, so what is shown from it is rendered once per worker and request variant
-(``rendered``). A GET answered already is also replayed before DRF, without a query, while the
-snapshot it showed is still the one its ``as_of`` picks as far as this worker knows (``answers`` and
-``pointers``): a pointer is trusted for POINTER_SECONDS (the API lets caches keep an answer for
-API_CACHE_MAX_AGE = 60 s) and forgotten at once when this process stores a snapshot. Memory is
-bounded (KEPT answers of each kind, a few hundred kB each at most). docs/BENCHMARKS.md measures it.
+What an answer shows never changes: a snapshot, one state of the published records, one build of
+the chart data. So a GET answered already is replayed without a query while what it showed is still
+current as far as this process knows (``answers`` and ``pointers``): a pointer names what is current
+for a kind of answer (the snapshot an ``as_of`` picks, the records' fingerprint, a page's chart
+data); it is trusted for POINTER_SECONDS (responses may be cached for API_CACHE_MAX_AGE = 60 s
+anyway) and forgotten at once when this process stores a snapshot, chart data or a history row.
+What is shown from a snapshot is also rendered once per request variant (``rendered``). Memory is
+bounded: KEPT answers of each kind, a few hundred kB each at most. docs/BENCHMARKS.md measures it.
 """
 
 from __future__ import annotations
@@ -16,32 +19,36 @@ import time
 from collections import OrderedDict
 from typing import Any
 
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils.http import parse_etags, quote_etag
 from simple_history.signals import post_create_historical_record
 
-from reports.models import FigureSnapshot
+from reports.models import ChartData, FigureSnapshot
 
 KEPT = 64
 POINTER_SECONDS = 1.0
 REPLAYED_HEADERS = ("Content-Type", "Content-Disposition", "Last-Modified")
 NOT_MODIFIED_HEADERS = ("Cache-Control", "Content-Location", "Date", "ETag", "Expires", "Last-Modified", "Vary")
-Snapshot = tuple[int, str]  # (pk, content hash); for records (0, their inputs' fingerprint)
-RECORDS = "records"  # the pointer of record answers (the others' are named by their as_of text)
+# What an answer shows: a snapshot's (pk, content hash); the records' (0, inputs' fingerprint); a
+# page's (chart data pk, build time).
+Snapshot = tuple[Any, ...]
+RECORDS = "records"  # the pointer of record answers (pages': "page:<hash>"; snapshots': their as_of text)
 
 _lock = threading.Lock()
 _rendered: OrderedDict[tuple[Any, ...], tuple[bytes, dict[str, str]]] = OrderedDict()
 _answers: OrderedDict[tuple[Any, ...], tuple[Snapshot, str, bytes, dict[str, str]]] = OrderedDict()
-_pointers: dict[str, tuple[float, Snapshot]] = {}  # as_of text -> (trusted until, snapshot)
+_pointers: OrderedDict[str, tuple[float, Snapshot]] = OrderedDict()  # name -> (trusted until, what is current)
 
 
-@receiver(post_save, sender=FigureSnapshot, dispatch_uid="api-forget-snapshot-pointers")
-@receiver(post_create_historical_record, dispatch_uid="api-forget-record-pointers")
-def forget_snapshot_pointers(**kwargs: Any) -> None:
-    """A new snapshot may be the latest, a new history row (a publication) may change the records:
-    read the pointers again (other workers within a second)."""
+@receiver(post_save, sender=FigureSnapshot, dispatch_uid="answers-forget-snapshot")
+@receiver(post_save, sender=ChartData, dispatch_uid="answers-forget-chart-data")
+@receiver(post_delete, sender=ChartData, dispatch_uid="answers-forget-chart-data-deleted")
+@receiver(post_create_historical_record, dispatch_uid="answers-forget-history")
+def forget_pointers(**kwargs: Any) -> None:
+    """A new snapshot or chart data may be the latest, a new history row (a publication) may change
+    the records: read the pointers again (other processes within POINTER_SECONDS)."""
     with _lock:
         _pointers.clear()
 
@@ -61,7 +68,7 @@ def _response(content: bytes, headers: dict[str, str], kind: type[HttpResponse] 
     return response
 
 
-def _keep(store: OrderedDict[tuple[Any, ...], Any], key: tuple[Any, ...], value: Any) -> None:
+def _keep(store: OrderedDict[Any, Any], key: Any, value: Any) -> None:
     with _lock:
         store[key] = value
         store.move_to_end(key)
@@ -90,18 +97,18 @@ def answer_replay(request: HttpRequest, key: tuple[Any, ...]) -> HttpResponse | 
     return _response(answer[2], headers)
 
 
-def answer_keep(key: tuple[Any, ...], snapshot: Snapshot, as_of_text: str, response: HttpResponse) -> None:
-    """Keep a finalized 200 answer, with the ETag ConditionalGetMiddleware would compute from its
-    body (computed once here, not at each replay)."""
+def answer_keep(key: tuple[Any, ...], snapshot: Snapshot, pointer: str, response: HttpResponse) -> None:
+    """Keep a finalized 200 answer that shows ``snapshot`` (current while the pointer ``pointer``
+    names it), with the ETag ConditionalGetMiddleware would compute from its body if it has none
+    (computed once here, not at each replay)."""
     headers = dict(response.items())
     headers.setdefault("ETag", quote_etag(hashlib.md5(response.content, usedforsecurity=False).hexdigest()))
-    _keep(_answers, key, (snapshot, as_of_text, response.content, headers))
+    _keep(_answers, key, (snapshot, pointer, response.content, headers))
 
 
-def pointer_set(as_of_text: str, snapshot: Snapshot) -> None:
-    """The snapshot that ``as_of`` (its text, '' for the latest) picks, just read from the database."""
-    with _lock:
-        _pointers[as_of_text] = (time.monotonic() + POINTER_SECONDS, snapshot)
+def pointer_set(name: str, snapshot: Snapshot) -> None:
+    """What is current for the answers of pointer ``name``, just read from the database."""
+    _keep(_pointers, name, (time.monotonic() + POINTER_SECONDS, snapshot))
 
 
 def rendered_get(key: tuple[Any, ...]) -> HttpResponse | None:
