@@ -108,8 +108,10 @@ class ReplayMixin(PublicAPIMixin):
         throttling_view = cls()
 
         def throttles_allow(request: HttpRequest) -> bool:
-            # The same throttles as the full view (a refused request goes on to it: 429).
-            return all(throttle().allow_request(request, throttling_view) for throttle in cls.throttle_classes)  # type: ignore[attr-defined]
+            # The same throttles as the full view (a refused request goes on to it: 429), on the
+            # request as DRF sees it: without authentication, so a session's user is anonymous too.
+            seen = Request(request)
+            return all(throttle().allow_request(seen, throttling_view) for throttle in cls.throttle_classes)  # type: ignore[attr-defined]
 
         @functools.wraps(view)  # keeps cls, initkwargs, actions and csrf_exempt, which DRF and the schema read
         def replaying(request: HttpRequest, *view_args: Any, **view_kwargs: Any) -> Any:
