@@ -123,13 +123,14 @@ def snapshot_refresh(*, force: bool = False) -> RefreshResult:
     Atomic: a failure or a killed process leaves no partial snapshot. Raises database errors."""
     # A read-only shortcut before taking the lock: inputs unchanged since the latest snapshot was
     # built means the same figures (saving a draft changes no input).
-    latest = FigureSnapshot.objects.order_by("-created_at", "-pk").first()
+    # Without the payload (megabytes of JSON at scale): only its hash and fingerprint are compared.
+    latest = FigureSnapshot.objects.order_by("-created_at", "-pk").defer("payload").first()
     fingerprint = figures_fingerprint()
     if latest is not None and not force and latest.inputs_fingerprint == fingerprint:
         return RefreshResult(snapshot=latest, created=False, skipped=True)
     with transaction.atomic():
         _lock_snapshots()
-        latest = FigureSnapshot.objects.order_by("-created_at", "-pk").first()
+        latest = FigureSnapshot.objects.order_by("-created_at", "-pk").defer("payload").first()
         fingerprint = figures_fingerprint()
         payload, as_of = figures_build()
         digest = payload_hash(payload)
