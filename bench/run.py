@@ -245,9 +245,13 @@ def endpoints(base: str) -> list[Endpoint]:
     _, page_headers, _ = _get(f"{base}/")
     page_etag = page_headers.get("ETag", '"none"')
     tranches = "/api/v1/tranches/?instrument=synthetic-instrument-1&stage=disbursed&page_size=100"
+    timeseries_bytes = len(_get(f"{base}/api/v1/timeseries/")[2])
     return [
         Endpoint("summary", "/api/v1/summary/", 0.8),
         Endpoint("timeseries", "/api/v1/timeseries/", 0.8),
+        Endpoint(
+            f"floor with {timeseries_bytes:,} fixed bytes (timeseries' size)", f"/bench/floor/?bytes={timeseries_bytes}"
+        ),
         Endpoint("dashboard /", "/", 0.8),
         Endpoint("embed /embed/stages/", "/embed/stages/", 0.8),
         Endpoint("304 summary (If-None-Match)", "/api/v1/summary/", 0.9, (f"If-None-Match: {etag}",), 304),

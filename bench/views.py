@@ -12,8 +12,11 @@ FLOOR_BODY = b'{"floor": "fixed bytes: the cost of Django, its middleware and gu
 
 
 def floor(request: HttpRequest) -> HttpResponse:
-    """The floor: fixed bytes, through the same middleware as every page and the API."""
-    return HttpResponse(FLOOR_BODY, content_type="application/json")
+    """The floor: fixed bytes, through the same middleware as every page and the API. With
+    ``?bytes=N``, N bytes (up to 1 MB): what sending an answer of that size costs by itself."""
+    size = min(int(request.GET.get("bytes", "0") or 0), 1_000_000)
+    body = FLOOR_BODY if size <= len(FLOOR_BODY) else FLOOR_BODY[:-2] + b" " * (size - len(FLOOR_BODY)) + b"}\n"
+    return HttpResponse(body, content_type="application/json")
 
 
 class TrancheModelSerializer(serializers.ModelSerializer):
