@@ -20,7 +20,7 @@ class FigureSnapshot(models.Model):
     content_hash = models.CharField(max_length=64, db_index=True, help_text="SHA-256 of the payload without as_of")
     as_of = models.DateTimeField(db_index=True, help_text="When the data it shows was last published (UTC)")
     created_at = models.DateTimeField(help_text="When the job computed it (UTC)")
-    schema_version = models.PositiveSmallIntegerField(default=1)
+    schema_version = models.PositiveSmallIntegerField(default=1, help_text="The payload's schema_version")
     payload = models.JSONField()
     inputs_fingerprint = models.CharField(
         max_length=300, blank=True, help_text="Marker of the inputs it was built from; unchanged inputs skip a rebuild"

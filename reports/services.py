@@ -141,6 +141,7 @@ def snapshot_refresh(*, force: bool = False) -> RefreshResult:
             content_hash=digest,
             as_of=as_of or now,
             created_at=now,
+            schema_version=payload["schema_version"],
             payload=payload,
             inputs_fingerprint=fingerprint,
         )

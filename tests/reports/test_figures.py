@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime
+import importlib
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.apps import apps as django_apps
 from django.db import connection
 
 from reports import selectors, services
-from reports.figures import payload_hash
+from reports.figures import SCHEMA_VERSION, payload_hash
 from reports.models import FigureSnapshot, ImmutableError
 from tests.factories import ComponentFactory, DisbursementFactory, InstrumentFactory, TrancheFactory
 from tests.reports.conftest import latest, refreshed
@@ -108,6 +110,17 @@ def test_a_published_change_gives_a_new_snapshot_and_the_old_one_stays(dataset: 
     assert selectors.snapshot_by_hash(old.content_hash) == old
     assert Decimal(usl(new)["totals"]["committed"]) == Decimal("9.1") * BN
     assert new.as_of > old.as_of
+
+
+def test_the_snapshot_says_which_payload_schema_it_holds(dataset: Any, client: Any) -> None:
+    snapshot = refreshed()
+    assert snapshot.schema_version == snapshot.payload["schema_version"] == SCHEMA_VERSION
+    assert client.get("/api/v1/summary/").json()["snapshot"]["schema_version"] == SCHEMA_VERSION
+    # Snapshots stored before this was set kept the column's default; the migration reads the payload.
+    FigureSnapshot.objects.filter(pk=snapshot.pk).update(schema_version=1)
+    migration = importlib.import_module("reports.migrations.0002_snapshot_schema_version_from_payload")
+    migration.schema_version_from_payload(django_apps, None)
+    assert FigureSnapshot.objects.get(pk=snapshot.pk).schema_version == SCHEMA_VERSION
 
 
 def test_a_snapshot_cannot_be_changed_or_deleted(dataset: Any) -> None:
