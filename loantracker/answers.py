@@ -17,6 +17,7 @@ import hashlib
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 from django.db.models.signals import post_delete, post_save
@@ -95,6 +96,19 @@ def answer_replay(request: HttpRequest, key: tuple[Any, ...]) -> HttpResponse | 
         kept = {name: headers[name] for name in NOT_MODIFIED_HEADERS if name in headers}
         return _response(b"", kept, HttpResponseNotModified)
     return _response(answer[2], headers)
+
+
+def answer_replay_checked(
+    request: HttpRequest, key: tuple[Any, ...], pointer: str, current: Callable[[], Snapshot | None]
+) -> HttpResponse | None:
+    """``answer_replay``; when nothing is trusted, ``current()`` reads what ``pointer`` names now
+    (a cheap query), which is then trusted for POINTER_SECONDS, and the answer is replayed if it
+    still shows that. ``current()`` returning None (nothing to show yet) replays nothing."""
+    replayed = answer_replay(request, key)
+    if replayed is None and (shown := current()) is not None:
+        pointer_set(pointer, shown)
+        replayed = answer_replay(request, key)
+    return replayed
 
 
 def answer_keep(key: tuple[Any, ...], snapshot: Snapshot, pointer: str, response: HttpResponse) -> None:

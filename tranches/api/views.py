@@ -117,16 +117,18 @@ class ReplayMixin(PublicAPIMixin):
         def replaying(request: HttpRequest, *view_args: Any, **view_kwargs: Any) -> Any:
             if request.method == "GET" and "HTTP_IF_MODIFIED_SINCE" not in request.META:
                 key = answers.answer_key(request, name)
-                replayed = answers.answer_replay(request, key) or cls.replay_checked(request, key)
+                replayed = answers.answer_replay_checked(request, key, cls.replay_pointer, lambda: cls.current(request))
                 if replayed is not None and throttles_allow(request):
                     return replayed
             return view(request, *view_args, **view_kwargs)
 
         return replaying
 
+    replay_pointer = ""  # the pointer naming what is current for these answers, if ``current`` reads it
+
     @classmethod
-    def replay_checked(cls, request: HttpRequest, key: tuple[Any, ...]) -> HttpResponse | None:
-        """Hook: when no answer is trusted, check cheaply what is current and replay if it still is."""
+    def current(cls, request: HttpRequest) -> answers.Snapshot | None:
+        """Hook: when no answer is trusted, what is current now (one cheap query), or None."""
         return None
 
     def answered_as(self) -> str:
@@ -156,12 +158,13 @@ class RecordsReplayMixin(ReplayMixin):
     exchange rates are unchanged (``reports.figures.figures_fingerprint``, one query of indexed
     maxima), which a worker reads at most once per POINTER_SECONDS for all its answers."""
 
+    replay_pointer = answers.RECORDS
+
     @classmethod
-    def replay_checked(cls, request: HttpRequest, key: tuple[Any, ...]) -> HttpResponse | None:
+    def current(cls, request: HttpRequest) -> answers.Snapshot | None:
         # Read before the answer's own queries: a publication in between makes it stale, never wrong.
         request._records_inputs = (0, figures_fingerprint())  # type: ignore[attr-defined]
-        answers.pointer_set(answers.RECORDS, request._records_inputs)  # type: ignore[attr-defined]
-        return answers.answer_replay(request, key)
+        return request._records_inputs  # type: ignore[attr-defined]
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
