@@ -10,7 +10,10 @@ from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.utils.html import format_html
 
-from . import selectors
+from tranches.admin.releases import ReleaseAdmin
+from tranches.models import Release
+
+from . import selectors, services
 from .models import ChartData, ExchangeRate, FigureSnapshot, JobRun
 
 
@@ -76,3 +79,20 @@ class JobRunAdmin(ReadOnlyAdmin):
     @admin.display(description="error")
     def error_short(self, obj: JobRun) -> str:
         return obj.error[:120]
+
+
+FIGURES_STATUS = {"built": "built", "failed": "last build failed (retried)", "pending": "not built yet"}
+
+admin.site.unregister(Release)
+
+
+@admin.register(Release)
+class ReleaseWithFiguresAdmin(ReleaseAdmin):
+    """The release list of tranches' admin, with whether each release's figures are built."""
+
+    list_display = (*ReleaseAdmin.list_display, "figures")
+    readonly_fields = (*ReleaseAdmin.readonly_fields, "figures")
+
+    @admin.display(description="figures")
+    def figures(self, obj: Release) -> str:
+        return FIGURES_STATUS[services.figures_status(release=obj.number)]

@@ -6,8 +6,8 @@ class ReportsConfig(AppConfig):
     verbose_name = "Figures and charts"
 
     def ready(self) -> None:
-        from tranches.signals import data_changed
+        from tranches.signals import release_published
 
-        from .receivers import data_changed_refresh
+        from .receivers import release_published_refresh
 
-        data_changed.connect(data_changed_refresh, dispatch_uid="reports.data_changed_refresh")
+        release_published.connect(release_published_refresh, dispatch_uid="reports.release_published_refresh")

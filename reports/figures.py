@@ -1,4 +1,4 @@
-"""Builds the payload of a figure snapshot from published data only (``public_versions``).
+"""Builds the payload of a figure snapshot from one release's published rows (``public_versions``).
 
 The database does the work that grows with the data: it reads the payments once and sums them per
 tranche and per component and day (``reports.payments``). Python adds those few rows and the
@@ -17,10 +17,9 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Count, Max, OuterRef, QuerySet, Subquery
 
-from tranches.models import Citation, Component, Disbursement, Instrument, Source, Stage, Status, Tranche
+from tranches.models import Citation, Component, Disbursement, Instrument, Publishable, Release, Source, Stage, Tranche
 from tranches.selectors import public_versions
 
 from .models import ExchangeRate
@@ -56,23 +55,20 @@ def _day(value: datetime.date | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def _querysets() -> dict[str, QuerySet[Any]]:
-    """The public versions, each restricted to records whose parents are public too."""
-    instruments = public_versions(Instrument)
-    components = public_versions(Component).filter(instrument_id__in=instruments.values("id"))
-    tranches = public_versions(Tranche).filter(component_id__in=components.values("id"))
-    tranche_of_disbursement = Subquery(
-        public_versions(Disbursement).filter(id=OuterRef("disbursement_id")).values("tranche_id")[:1]
-    )
+def _querysets(release: int) -> dict[str, QuerySet[Any]]:
+    """The records as they stand in ``release`` (its checks keep every parent public)."""
+
+    def public(model: type[Publishable]) -> QuerySet[Any]:
+        return public_versions(model, release=release)
+
+    tranche_of_disbursement = Subquery(public(Disbursement).filter(id=OuterRef("disbursement_id")).values("tranche_id")[:1])
     return {
-        "instruments": instruments,
-        "components": components,
-        "tranches": tranches,
-        "disbursements": public_versions(Disbursement).filter(tranche_id__in=tranches.values("id")),
-        "sources": public_versions(Source),
-        "citations": public_versions(Citation)
-        .filter(source_id__in=public_versions(Source).values("id"))
-        .annotate(disbursement_tranche_id=tranche_of_disbursement),
+        "instruments": public(Instrument),
+        "components": public(Component),
+        "tranches": public(Tranche),
+        "disbursements": public(Disbursement),
+        "sources": public(Source),
+        "citations": public(Citation).annotate(disbursement_tranche_id=tranche_of_disbursement),
     }
 
 
@@ -213,35 +209,36 @@ def _target(row: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
-def figures_build() -> tuple[dict[str, Any], datetime.datetime | None]:
-    """The snapshot payload (EUR decimal strings; USD at ECB rates) and the time its data was last
-    published (None when nothing is published). Reads only; raises nothing of its own.
+def figures_build(*, release: Release) -> tuple[dict[str, Any], datetime.datetime]:
+    """The snapshot payload of ``release`` (EUR decimal strings; USD at ECB rates) and the time
+    that release was published. Reads only that release's published rows, so the figures are one
+    consistent state whatever commits meanwhile; raises nothing of its own.
 
     The payments are read once (``payments_summed``: per tranche, and per component and day); the
     tranches (tens of thousands at most) are added up here. Each payment is also listed, with its
     USD, while there are at most ``LISTED_DISBURSEMENTS_MAX``; beyond, the list is empty,
     ``disbursements_listed`` is false and the API's /disbursements/ (with ``as_of``) lists them."""
-    qs = _querysets()
+    qs = _querysets(release.number)
     instruments = list(
         qs["instruments"]
         .order_by("name")
-        .values("id", "slug", "short_name", "name", "amount", "period_start", "period_end", "history_date")
+        .values("id", "slug", "short_name", "name", "amount", "period_start", "period_end", "published_at")
     )
     components = list(
         qs["components"]
         .order_by("-amount", "name")
-        .values("id", "instrument_id", "slug", "name", "amount", "history_date")
+        .values("id", "instrument_id", "slug", "name", "amount", "published_at")
     )
     instrument_of = {c["id"]: c["instrument_id"] for c in components}
     tranche_rows = list(
         qs["tranches"].order_by("component_id", "planned_on", "name", "id").values(
             "id", "component_id", "name", "slug", "purpose", "amount", "stage", "budget_year",
-            "planned_on", "approved_on", "disbursed_on", "withheld_on", "cancelled_on", "history_date",
+            "planned_on", "approved_on", "disbursed_on", "withheld_on", "cancelled_on", "published_at",
         )
     )  # fmt: skip
     for row in tranche_rows:
         row["instrument_id"] = instrument_of[row["component_id"]]
-    all_paid, days = payments_summed(qs["tranches"])
+    all_paid, days = payments_summed(qs["disbursements"], qs["tranches"])
     paid = {row["id"]: all_paid[row["id"]] for row in tranche_rows if row["id"] in all_paid}
     rates = UsdRates()
     # Read only when kept: the payments are counted already, and at scale the planner would sort
@@ -255,18 +252,16 @@ def figures_build() -> tuple[dict[str, Any], datetime.datetime | None]:
         )  # fmt: skip
     source_rows = list(
         qs["sources"].order_by("grade", "publisher", "title", "id").values(
-            "id", "publisher", "title", "published_on", "url", "grade", "history_date"
+            "id", "publisher", "title", "published_on", "url", "grade", "published_at"
         )
     )  # fmt: skip
     citation_rows = list(
         qs["citations"].order_by("id").values(
             "id", "source_id", "instrument_id", "component_id", "tranche_id", "disbursement_id", "figure", "quote",
-            "claimed_amount", "claimed_currency", "is_used", "locator", "history_date", "disbursement_tranche_id",
+            "claimed_amount", "claimed_currency", "is_used", "locator", "published_at", "disbursement_tranche_id",
         )
     )  # fmt: skip
-    all_rows = [*instruments, *components, *tranche_rows, *source_rows, *citation_rows]
-    published = [row["history_date"] for row in all_rows] + [p.last_published for p in paid.values()]
-    as_of = max((when for when in published if when is not None), default=None)
+    as_of = release.published_at
 
     day_totals, month_rows = _day_sums(days, instrument_of, rates)
     per_level: dict[str, dict[str, Any]] = {}
@@ -335,7 +330,7 @@ def figures_build() -> tuple[dict[str, Any], datetime.datetime | None]:
 
     payload: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
-        "as_of": as_of.isoformat() if as_of else None,
+        "as_of": as_of.isoformat(),
         "currency": "EUR",
         "usd": {"currency": USD, "source": "ECB euro foreign exchange reference rates", "rule": USD_RULE},
         "instruments": [
@@ -403,18 +398,12 @@ def payload_hash(payload: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(content, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
-def figures_fingerprint() -> str:
-    """A cheap marker of the inputs (latest published history row of each model, exchange rates):
-    unchanged means a rebuild would give the same figures, and any public read of the loan data
-    the same answer (the API replays its answers while it holds: loantracker.answers). One
-    query of indexed maxima (each a backward scan of a primary key) and the rates' count."""
-    # Table names from the models' metadata, quoted; the one value is a parameter.
-    quote = connection.ops.quote_name
-    tables = [quote(model.history.model._meta.db_table) for model in FIGURE_MODELS]
-    latest = [f"(SELECT MAX(history_id) FROM {table} WHERE status = %s)" for table in tables]  # noqa: S608
-    rates = quote(ExchangeRate._meta.db_table)
-    sql = f"SELECT {', '.join(latest)}, (SELECT COUNT(*) FROM {rates}), (SELECT MAX(updated_at) FROM {rates})"  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [Status.PUBLISHED.value] * len(latest))
-        row = cursor.fetchone()
-    return "/".join("-" if value is None else str(value) for value in row)
+def figures_fingerprint(release: int | None = None) -> str:
+    """What the figures are built from: a release's number (default: the latest) and the exchange
+    rates (their count and last change). Unchanged means a rebuild would give the same figures, and
+    any public read of the loan data the same answer. One or two queries."""
+    rates = ExchangeRate.objects.aggregate(count=Count("pk"), changed=Max("updated_at"))
+    if release is None:
+        release = Release.objects.aggregate(last=Max("number"))["last"] or 0
+    changed = rates["changed"].isoformat() if rates["changed"] else "-"
+    return f"release {release}/rates {rates['count']} {changed}"

@@ -22,6 +22,14 @@ class FigureSnapshot(models.Model):
     created_at = models.DateTimeField(help_text="When the job computed it (UTC)")
     schema_version = models.PositiveSmallIntegerField(default=1, help_text="The payload's schema_version")
     payload = models.JSONField()
+    release = models.ForeignKey(
+        "tranches.Release",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="snapshots",
+        help_text="The release whose published records it shows (empty for snapshots made before releases)",
+    )
     inputs_fingerprint = models.CharField(
         max_length=300, blank=True, help_text="Marker of the inputs it was built from; unchanged inputs skip a rebuild"
     )

@@ -10,7 +10,8 @@ exactly, as each payment times its rate (Decimal arithmetic, no rounding before 
 
 It is plain SQL, not the ORM, only because the ORM cannot join two subqueries: the component of a
 payment is that of its tranche's *public* version, which is not a relation the models declare. The
-subqueries themselves are compiled by the ORM (``public_versions``), so "public" has one definition.
+subqueries themselves are compiled by the ORM (``public_versions`` of one release), so "public" has
+one definition.
 """
 
 from __future__ import annotations
@@ -23,10 +24,7 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import QuerySet
-from django.utils.dateparse import parse_datetime
 
-from tranches.models import Disbursement
-from tranches.selectors import public_versions
 
 from .models import ExchangeRate
 
@@ -42,7 +40,6 @@ class TranchePayments:
     count: int = 0
     first_value_date: datetime.date | None = None
     last_value_date: datetime.date | None = None
-    last_published: datetime.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -66,34 +63,29 @@ def _date(value: Any) -> datetime.date | None:
     return datetime.date.fromisoformat(str(value)[:10])
 
 
-def _datetime(value: Any) -> datetime.datetime | None:
-    if value is None or isinstance(value, datetime.datetime):
-        return value
-    parsed = parse_datetime(str(value))  # SQLite: naive UTC text
-    return parsed.replace(tzinfo=datetime.UTC) if parsed and parsed.tzinfo is None else parsed
-
-
 def _sql(queryset: QuerySet[Any]) -> tuple[str, tuple[Any, ...]]:
     sql, params = queryset.order_by().query.sql_with_params()
     return sql, tuple(params)
 
 
-def payments_summed(tranches: QuerySet[Any]) -> tuple[dict[int, TranchePayments], list[DayPayments]]:
+def payments_summed(
+    payments: QuerySet[Any], tranches: QuerySet[Any]
+) -> tuple[dict[int, TranchePayments], list[DayPayments]]:
     """Sums of the public payments: per tranche id (every tranche with a published payment; the
     caller keeps those it shows) and per (component, value date) of the public ``tranches`` (a
     queryset of public tranche versions with their ``component_id``). One query."""
     payments_sql, payments_params = _sql(
-        public_versions(Disbursement).values("tranche_id", "value_date", "amount_eur", "history_date")
+        payments.values("tranche_id", "value_date", "amount_eur")
     )
     tranches_sql, tranches_params = _sql(tranches.values("id", "component_id"))
     # Two groupings of one read of the payments: PostgreSQL materialises a CTE used twice.
     sql = f"""
         WITH paid AS ({payments_sql})
         SELECT 1, paid.tranche_id, NULL, SUM(paid.amount_eur), COUNT(*),
-               MIN(paid.value_date), MAX(paid.value_date), MAX(paid.history_date)
+               MIN(paid.value_date), MAX(paid.value_date)
           FROM paid GROUP BY paid.tranche_id
         UNION ALL
-        SELECT 2, shown.component_id, paid.value_date, SUM(paid.amount_eur), COUNT(*), NULL, NULL, NULL
+        SELECT 2, shown.component_id, paid.value_date, SUM(paid.amount_eur), COUNT(*), NULL, NULL
           FROM paid INNER JOIN ({tranches_sql}) shown ON shown.id = paid.tranche_id
          GROUP BY shown.component_id, paid.value_date
     """  # noqa: S608 (both subqueries are compiled by the ORM; every value is a parameter)
@@ -101,14 +93,13 @@ def payments_summed(tranches: QuerySet[Any]) -> tuple[dict[int, TranchePayments]
     by_day: list[DayPayments] = []
     with connection.cursor() as cursor:
         cursor.execute(sql, payments_params + tranches_params)
-        for kind, key, day, total, count, first, last, published in cursor.fetchall():
+        for kind, key, day, total, count, first, last in cursor.fetchall():
             if kind == 1:
                 by_tranche[key] = TranchePayments(
                     disbursed=_decimal(total),
                     count=count,
                     first_value_date=_date(first),
                     last_value_date=_date(last),
-                    last_published=_datetime(published),
                 )
             else:
                 value_date = _date(day)

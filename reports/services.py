@@ -18,6 +18,8 @@ from django.utils import timezone
 
 from .charts import CHARTS_SCHEMA_VERSION, chart_data_build
 from .figures import figures_build, figures_fingerprint, payload_hash
+from tranches.models import Release
+
 from .models import ChartData, ExchangeRate, FigureSnapshot, JobRun
 from .rates import rates_download, rates_parse
 
@@ -104,10 +106,21 @@ class RefreshResult:
 
 
 def snapshot_inputs_changed() -> bool:
-    """True if published data or exchange rates changed since the latest snapshot was built
-    (or there is none). Reads only; a few queries."""
+    """True if a release was published or exchange rates changed since the latest snapshot was
+    built (or there is none, and a release exists). Reads only; two queries."""
     latest = FigureSnapshot.objects.order_by("-created_at", "-pk").only("inputs_fingerprint").first()
-    return latest is None or latest.inputs_fingerprint != figures_fingerprint()
+    if latest is None:
+        return Release.objects.exists()
+    return latest.inputs_fingerprint != figures_fingerprint()
+
+
+def figures_status(*, release: int) -> str:
+    """Whether the figures of release ``release`` are built: 'built' (a snapshot of it or of a
+    later release exists), 'failed' (the last build failed) or 'pending'."""
+    if FigureSnapshot.objects.filter(release__gte=release).exists():
+        return "built"
+    last = JobRun.objects.filter(job=JOB_REFRESH).exclude(status=JobRun.Status.RUNNING).first()
+    return "failed" if last is not None and last.status == JobRun.Status.FAILED else "pending"
 
 
 def _lock_snapshots() -> None:
@@ -117,29 +130,31 @@ def _lock_snapshots() -> None:
 
 
 def snapshot_refresh(*, force: bool = False) -> RefreshResult:
-    """Build the figures from published data and store them as a new FigureSnapshot, unless they
-    equal the latest snapshot's (same content hash: no new row). With ``force=False`` a snapshot
-    whose inputs (published history, exchange rates) have not changed is kept without rebuilding.
+    """Build the figures of the latest release and store them as a new FigureSnapshot that records
+    the release, unless the latest snapshot shows that release with the same figures (same content
+    hash: no new row). With ``force=False`` nothing is rebuilt while the latest snapshot was built
+    from the latest release and the same exchange rates. Before the first release: no snapshot.
     Atomic: a failure or a killed process leaves no partial snapshot. Raises database errors."""
-    # A read-only shortcut before taking the lock: inputs unchanged since the latest snapshot was
-    # built means the same figures (saving a draft changes no input).
-    # Without the payload (megabytes of JSON at scale): only its hash and fingerprint are compared.
+    # A read-only shortcut before taking the lock; without the payload (megabytes at scale).
     latest = FigureSnapshot.objects.order_by("-created_at", "-pk").defer("payload").first()
-    fingerprint = figures_fingerprint()
+    release = Release.objects.order_by("-number").first()
+    if release is None:
+        return RefreshResult(snapshot=latest, created=False, skipped=True)
+    fingerprint = figures_fingerprint(release.number)
     if latest is not None and not force and latest.inputs_fingerprint == fingerprint:
         return RefreshResult(snapshot=latest, created=False, skipped=True)
     with transaction.atomic():
         _lock_snapshots()
         latest = FigureSnapshot.objects.order_by("-created_at", "-pk").defer("payload").first()
-        fingerprint = figures_fingerprint()
-        payload, as_of = figures_build()
+        payload, as_of = figures_build(release=release)
         digest = payload_hash(payload)
-        if latest is not None and latest.content_hash == digest:
+        if latest is not None and latest.content_hash == digest and latest.release_id == release.number:
             return RefreshResult(snapshot=latest, created=False, skipped=False)
         now = timezone.now()
         snapshot = FigureSnapshot(
+            release=release,
             content_hash=digest,
-            as_of=as_of or now,
+            as_of=as_of,
             created_at=now,
             schema_version=payload["schema_version"],
             payload=payload,

@@ -1,9 +1,13 @@
 """Load the versioned dataset file (TOML) into the database through the services.
 
-The file is read and every record checked before anything is written; then all writes run in one
-``checked_together()`` transaction, so a bad file writes nothing. Records are matched by their
-``key``: an unchanged record is not touched (a second run changes nothing, no new history rows), a
-changed one is updated and, unless ``publish=False``, published again.
+The file seeds, never overwrites:
+- on an empty database (no record, no release) every record is saved and published as Release 1,
+  "Initial dataset", in one transaction;
+- on a database with data nothing is written by default: the report says how the file differs
+  from the published state (new, changed, unchanged records, matched by their ``key``);
+- with ``drafts=True`` those differences become drafts for a reviewer to release.
+The file is read and every record checked before anything is written, and all writes run in one
+``checked_together()`` transaction, so a bad file writes nothing.
 """
 
 from __future__ import annotations
@@ -19,10 +23,30 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from django.db import transaction
+
 from . import services
-from .models import CITATION_TARGET, Citation, Component, Disbursement, Instrument, Publishable, Source, Tranche
+from .models import (
+    CITATION_TARGET,
+    PUBLISHABLE_MODELS,
+    PUBLISHED_MODEL,
+    Citation,
+    Component,
+    Disbursement,
+    Instrument,
+    Publishable,
+    Purpose,
+    Release,
+    Source,
+    Tranche,
+)
 
 SUPPORTED_VERSION = 1
+INITIAL_NOTE = "Initial dataset: the figures and sources of {name}, as first loaded."
+NOT_WRITTEN = (
+    "The database has data already, so nothing was written: the file seeds an empty database only. "
+    "Run with --drafts to turn the differences above into drafts for a reviewer."
+)
 
 # Section name -> model, in write order (parents first). References name the parent's section.
 SECTIONS: dict[str, type[Publishable]] = {
@@ -58,19 +82,37 @@ class DatasetError(Exception):
 
 @dataclass
 class LoadReport:
+    """What the file holds compared with the database: per section, records new to it, records
+    whose published (else saved) version differs, and unchanged ones; what was written."""
+
     created: Counter[str] = field(default_factory=Counter)
     updated: Counter[str] = field(default_factory=Counter)
     unchanged: Counter[str] = field(default_factory=Counter)
-    published: int = 0
+    differences: list[str] = field(default_factory=list)  # "tranches key 'x': amount"
+    written: bool = False
+    release: int | None = None  # the release that published it (seeding an empty database)
+
+    @property
+    def published(self) -> int:
+        return sum(self.created.values()) + sum(self.updated.values()) if self.release else 0
 
     def summary(self) -> str:
-        parts = []
-        for section in SECTIONS:
-            parts.append(
-                f"{section}: {self.created[section]} created, {self.updated[section]} updated, "
-                f"{self.unchanged[section]} unchanged"
-            )
-        return "\n".join([*parts, f"published: {self.published}"])
+        verb = ("created", "updated") if self.written else ("new", "different")
+        parts = [
+            f"{section}: {self.created[section]} {verb[0]}, {self.updated[section]} {verb[1]}, "
+            f"{self.unchanged[section]} unchanged"
+            for section in SECTIONS
+        ]
+        parts += [f"  differs: {line}" for line in self.differences]
+        if self.release is not None:
+            parts.append(f"Published as Release {self.release}.")
+        elif self.written:
+            parts.append("Saved as drafts: a reviewer publishes them as a release (admin → Pending changes).")
+        elif self.differences or sum(self.created.values()):
+            parts.append(NOT_WRITTEN)
+        else:
+            parts.append("The file matches the published state: nothing to do.")
+        return "\n".join(parts)
 
 
 def _editable_fields(model: type[Publishable]) -> dict[str, models.Field[Any, Any]]:
@@ -109,8 +151,8 @@ def _errors_of(exc: ValidationError) -> list[str]:
 
 
 class _Loader:
-    def __init__(self, path: Path, data: dict[str, Any], publish: bool, progress: Callable[[str], None]):
-        self.path, self.data, self.publish, self.progress = path, data, publish, progress
+    def __init__(self, path: Path, data: dict[str, Any], save: bool, progress: Callable[[str], None]):
+        self.path, self.data, self.save, self.progress = path, data, save, progress
         self.problems: list[str] = []
         self.records: dict[str, dict[str, dict[str, Any]]] = {}  # section -> key -> fields
         self.where: dict[tuple[str, str], str] = {}  # (section, key) -> "tranches[2] (key …)"
@@ -187,8 +229,10 @@ class _Loader:
                 values[kind] = self.saved[(TARGET_SECTIONS[kind], target_key)]
         return values
 
-    # -- writing
+    # -- comparing, and writing (``save``)
     def write(self) -> None:
+        """Compare every record of the file with the database; with ``save``, save the new and
+        changed ones as drafts (in one checked_together() transaction)."""
         with services.checked_together():
             for section, model in SECTIONS.items():
                 fields = _editable_fields(model)
@@ -202,52 +246,80 @@ class _Loader:
                     if record is None:
                         record = model(**values)
                         self.report.created[section] += 1
-                    elif self._differs(record, fields, values):
+                    else:
+                        published = PUBLISHED_MODEL[model].objects.filter(id=record.pk, left__isnull=True).first()
+                        changed = self._differs(published or record, fields, values)
+                        if not changed:
+                            self.saved[(section, key)] = record
+                            self.report.unchanged[section] += 1
+                            continue
+                        self.report.differences.append(f"{section} key {key!r}: {', '.join(changed)}")
                         for name, value in values.items():
                             setattr(record, name, value)
                         self.report.updated[section] += 1
-                    else:
-                        self.saved[(section, key)] = record
-                        self.report.unchanged[section] += 1
-                        self._publish(record)
+                    self.saved[(section, key)] = record
+                    if not self.save:
                         continue
+                    if isinstance(record, Tranche):
+                        _purpose_listed(record.purpose)
                     try:
                         services.record_save(record=record, reason=f"loaded from {self.path.name}")
                     except ValidationError as exc:
                         raise DatasetError(
                             self.path, [f"{self.where[(section, key)]}: {m}" for m in _errors_of(exc)]
                         ) from exc
-                    self.saved[(section, key)] = record
-                    self._publish(record)
-
-    def _publish(self, record: Publishable) -> None:
-        if self.publish:
-            reason = f"published from {self.path.name}"
-            self.report.published += services.record_publish(record=record, user=None, reason=reason)
+        self.report.written = self.save
 
     @staticmethod
-    def _differs(record: Publishable, fields: dict[str, models.Field[Any, Any]], values: dict[str, Any]) -> bool:
+    def _differs(record: Any, fields: dict[str, models.Field[Any, Any]], values: dict[str, Any]) -> list[str]:
+        """The names of the fields whose value in the file differs from ``record`` (a draft or a
+        published version of it)."""
+        changed = []
         for name, value in values.items():
             if name == "dataset_key":
                 continue
             model_field = fields[name]
             if model_field.is_relation:
                 if getattr(record, model_field.attname) != (value.pk if value is not None else None):
-                    return True
+                    changed.append(name)
             elif getattr(record, name) != model_field.to_python(value):
-                return True
-        return False
+                changed.append(name)
+        return changed
+
+
+def _purpose_listed(purpose: str) -> None:
+    """Put the file's purpose on the list of purposes unless a spelling of it is there already."""
+    name = " ".join(purpose.split())
+    if not Purpose.objects.filter(name__iexact=name).exists():
+        Purpose.objects.create(name=name)
+
+
+def database_is_empty() -> bool:
+    """No record of any kind and no release: the dataset file may seed it."""
+    return not Release.objects.exists() and not any(model.objects.exists() for model in PUBLISHABLE_MODELS)
 
 
 def dataset_load(
-    *, path: Path, publish: bool = True, progress: Callable[[str], None] = lambda message: None
+    *, path: Path, drafts: bool = False, progress: Callable[[str], None] = lambda message: None
 ) -> LoadReport:
-    """Load ``path`` into the database, idempotently. Raises DatasetError listing every problem
-    found (line for syntax errors, section[index] (key) and field otherwise); nothing is written then."""
-    loader = _Loader(path, dataset_read(path), publish, progress)
+    """Seed an empty database from ``path`` as Release 1; on a database with data, report how the
+    file differs from the published state and write nothing, unless ``drafts`` (then the new and
+    changed records become drafts). Raises DatasetError listing every problem found (line for
+    syntax errors, section[index] (key) and field otherwise, or a release check); nothing is
+    written then."""
+    loader = _Loader(path, dataset_read(path), save=False, progress=progress)
     loader.check()
     try:
-        loader.write()
-    except ValidationError as exc:  # a rule across rows, checked at the end of the transaction
+        with transaction.atomic():
+            seed = database_is_empty()
+            loader.save = seed or drafts
+            loader.write()
+            if seed:
+                changes = [services.Change.of(record) for record in loader.saved.values()]
+                release = services.release_publish(
+                    changes=changes, user=None, note=INITIAL_NOTE.format(name=path.name)
+                )
+                loader.report.release = release.number
+    except ValidationError as exc:  # a rule across rows or a release check, at the end
         raise DatasetError(path, _errors_of(exc)) from exc
     return loader.report

@@ -2,6 +2,7 @@
 
 from django.dispatch import Signal
 
-# Sent after the transaction that changed loan data commits; sender is the model class.
-# Receivers refresh derived figures (reports.receivers).
-data_changed = Signal()
+# Sent after the transaction of a release commits, with ``number`` (the release's). Saving a draft
+# sends nothing: only releases change what is public. Receivers build the release's figures
+# (reports.receivers).
+release_published = Signal()

@@ -1,46 +1,18 @@
 """Two editors saving at once cannot over-allocate: writers lock the parent row (PostgreSQL)."""
 
 import datetime
-import threading
 from collections import Counter
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import ValidationError
-from django.db import connection
 
+from tests.concurrency import run_concurrently
 from tests.factories import ComponentFactory, TrancheFactory
 from tranches import services
 from tranches.models import Disbursement, Tranche
 
 BN = Decimal(1_000_000_000)
 WRITERS = 8
-
-
-def run_concurrently(write, count: int) -> Counter:
-    """Start ``count`` threads (one database connection each) that write at the same moment."""
-    barrier = threading.Barrier(count)
-    outcomes: Counter = Counter()
-    lock = threading.Lock()
-
-    def worker(index: int) -> None:
-        try:
-            barrier.wait()
-            write(index)
-            outcome = "saved"
-        except ValidationError:
-            outcome = "refused"
-        finally:
-            connection.close()
-        with lock:
-            outcomes[outcome] += 1
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes
 
 
 @pytest.mark.postgres

@@ -16,7 +16,7 @@ from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from tranches.models import Citation, Component, Disbursement, Grade, Instrument, Source, Stage, Tranche
+from tranches.models import PUBLISHED_MODEL, Citation, Component, Disbursement, Grade, Instrument, Source, Stage, Tranche
 from tranches.selectors import public_versions
 
 from .errors import InvalidParameter
@@ -126,7 +126,7 @@ class InstrumentFilter(_PublicFilterSet):
     amount_max = _amount("amount", "lte", "Total at most (EUR).")
 
     class Meta:
-        model = Instrument.history.model
+        model = PUBLISHED_MODEL[Instrument]
         fields: ClassVar[list[str]] = []
 
 
@@ -137,7 +137,7 @@ class ComponentFilter(_PublicFilterSet):
     amount_max = _amount("amount", "lte", "Amount at most (EUR).")
 
     class Meta:
-        model = Component.history.model
+        model = PUBLISHED_MODEL[Component]
         fields: ClassVar[list[str]] = []
 
 
@@ -159,7 +159,7 @@ class TrancheFilter(_PublicFilterSet):
     disbursed_on_before = _date_to("disbursed_on", "Disbursed (YYYY-MM-DD).")
 
     class Meta:
-        model = Tranche.history.model
+        model = PUBLISHED_MODEL[Tranche]
         fields: ClassVar[list[str]] = []
 
     def filter_instrument(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
@@ -186,7 +186,7 @@ class DisbursementFilter(_PublicFilterSet):
     reported_currency = filters.CharFilter(lookup_expr="iexact", help_text="Currency the source reported, e.g. USD.")
 
     class Meta:
-        model = Disbursement.history.model
+        model = PUBLISHED_MODEL[Disbursement]
         fields: ClassVar[list[str]] = []
 
     def _of_tranches(self, queryset: QuerySet[Any], **lookup: Any) -> QuerySet[Any]:
@@ -215,7 +215,7 @@ class SourceFilter(_PublicFilterSet):
     published_on_before = _date_to("published_on", "Published (YYYY-MM-DD).")
 
     class Meta:
-        model = Source.history.model
+        model = PUBLISHED_MODEL[Source]
         fields: ClassVar[list[str]] = []
 
 
@@ -228,5 +228,5 @@ class CitationFilter(_PublicFilterSet):
     is_used = filters.BooleanFilter(help_text="true: claims the public figures use; false: conflicting claims.")
 
     class Meta:
-        model = Citation.history.model
+        model = PUBLISHED_MODEL[Citation]
         fields: ClassVar[list[str]] = []

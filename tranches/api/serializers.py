@@ -36,7 +36,7 @@ class InstrumentSerializer(serializers.Serializer):
     lender = serializers.CharField(help_text="Who lends, e.g. the European Union.")
     borrower = serializers.CharField(help_text="Who borrows, e.g. Ukraine.")
     description = serializers.CharField(help_text="Context: financing, conditions, repayment.")
-    published_at = serializers.DateTimeField(source="history_date", help_text=PUBLISHED_AT)
+    published_at = serializers.DateTimeField(help_text=PUBLISHED_AT)
 
 
 class ComponentSerializer(serializers.Serializer):
@@ -48,7 +48,7 @@ class ComponentSerializer(serializers.Serializer):
     name = serializers.CharField(help_text="Name, e.g. Defence or Budget support.")
     amount = _eur("Envelope of the component (EUR).")
     description = serializers.CharField(help_text="What the money is for and under which conditions.")
-    published_at = serializers.DateTimeField(source="history_date", help_text=PUBLISHED_AT)
+    published_at = serializers.DateTimeField(help_text=PUBLISHED_AT)
 
 
 class TrancheSerializer(serializers.Serializer):
@@ -74,7 +74,7 @@ class TrancheSerializer(serializers.Serializer):
     cancelled_on = serializers.DateField(allow_null=True, help_text="Date it was cancelled, if cancelled.")
     budget_year = serializers.IntegerField(allow_null=True, help_text="Budget year it counts against, if known.")
     notes = serializers.CharField(help_text="Caveats: approximate dates, conflicting claims.")
-    published_at = serializers.DateTimeField(source="history_date", help_text=PUBLISHED_AT)
+    published_at = serializers.DateTimeField(help_text=PUBLISHED_AT)
 
 
 class UsdEquivalentSerializer(serializers.Serializer):
@@ -117,7 +117,7 @@ class DisbursementSerializer(serializers.Serializer):
     reported_currency = serializers.CharField(help_text="ISO 4217 code of reported_amount, e.g. USD; empty if none.")
     usd = UsdEquivalentSerializer(source="*", help_text="USD equivalent at the ECB reference rate.")
     notes = serializers.CharField(help_text="Caveats, e.g. an approximate value date.")
-    published_at = serializers.DateTimeField(source="history_date", help_text=PUBLISHED_AT)
+    published_at = serializers.DateTimeField(help_text=PUBLISHED_AT)
 
 
 class CitationTargetSerializer(serializers.Serializer):
@@ -138,7 +138,7 @@ class CitationSerializer(serializers.Serializer):
         help_text="true if the public figures use this claim; false for a conflicting claim kept for view."
     )
     locator = serializers.CharField(help_text="Page, paragraph or article in the source.")
-    published_at = serializers.DateTimeField(source="history_date", help_text=PUBLISHED_AT)
+    published_at = serializers.DateTimeField(help_text=PUBLISHED_AT)
 
     @extend_schema_field(CitationTargetSerializer)
     def get_target(self, row: Any) -> dict[str, Any] | None:
@@ -162,7 +162,7 @@ class SourceSerializer(serializers.Serializer):
     citations = CitationSerializer(
         many=True, source="public_citations", help_text="The passages of this source that back figures."
     )
-    published_at = serializers.DateTimeField(source="history_date", help_text=PUBLISHED_AT)
+    published_at = serializers.DateTimeField(help_text=PUBLISHED_AT)
 
 
 # ------------------------------------------------------------------------------------ change log

@@ -206,7 +206,7 @@ class PublicReadOnlyViewSet(RecordsReplayMixin, viewsets.ReadOnlyModelViewSet):
             page = self.paginate_queryset(queryset)
             rows = self.prepare_rows(list(page if page is not None else queryset))
             last = max(
-                (row["history_date"] if streamed and self.export_dicts else row.history_date for row in rows),
+                (row["published_at"] if streamed and self.export_dicts else row.published_at for row in rows),
                 default=None,
             )
         else:
@@ -235,7 +235,7 @@ class PublicReadOnlyViewSet(RecordsReplayMixin, viewsets.ReadOnlyModelViewSet):
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         row = self.prepare_rows([self.get_object()])[0]
-        return self.set_last_modified(Response(self.get_serializer(row).data), row.history_date)
+        return self.set_last_modified(Response(self.get_serializer(row).data), row.published_at)
 
 
 class InstrumentViewSet(PublicReadOnlyViewSet):
@@ -269,7 +269,7 @@ class TrancheViewSet(PublicReadOnlyViewSet):
     export_dicts = True
     export_fields = (
         "id", "component_id", "name", "slug", "purpose", "amount", "stage", "planned_on", "approved_on",
-        "disbursed_on", "withheld_on", "cancelled_on", "budget_year", "notes", "history_date",
+        "disbursed_on", "withheld_on", "cancelled_on", "budget_year", "notes", "published_at",
     )  # fmt: skip
 
     def prepare_rows(self, rows: list[Any]) -> list[Any]:
@@ -304,7 +304,7 @@ class DisbursementViewSet(PublicReadOnlyViewSet):
     export_dicts = True
     export_fields = (
         "id", "tranche_id", "value_date", "amount_eur", "reported_amount", "reported_currency", "notes",
-        "history_date",
+        "published_at",
     )  # fmt: skip
 
     def get_queryset(self) -> QuerySet[Any]:

@@ -193,10 +193,10 @@ def citations_by_source(*, source_ids: Iterable[int], as_of: datetime.datetime |
 
 def count_and_last_published(queryset: QuerySet[Any]) -> tuple[int, datetime.datetime | None]:
     """How many rows ``queryset`` has and when the newest of them was published: one pass."""
-    found = queryset.order_by().aggregate(count=Count("pk"), last=Max("history_date"))
+    found = queryset.order_by().aggregate(count=Count("pk"), last=Max("published_at"))
     return found["count"], found["last"]
 
 
 def last_published(queryset: QuerySet[Any]) -> datetime.datetime | None:
     """When the newest version among ``queryset``'s rows was published (one query)."""
-    return queryset.order_by().aggregate(last=Max("history_date"))["last"]
+    return queryset.order_by().aggregate(last=Max("published_at"))["last"]

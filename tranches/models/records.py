@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from simple_history.models import HistoricalRecords
 
-from .money import eur
+from ..money import eur
 
 # Messages are module constants so that tests assert the exact text a user sees.
 AMOUNT_NOT_POSITIVE = "{label} must be more than zero; got {value}."
@@ -164,8 +164,8 @@ class Publishable(models.Model):
         return self.published_at is not None
 
 
-class Instrument(Publishable):
-    """A lending programme, e.g. the Ukraine Support Loan. Instruments are never summed together."""
+class InstrumentFields(models.Model):
+    """What an instrument says, shared by the draft (``Instrument``) and its published versions."""
 
     name = models.CharField(max_length=200, unique=True)
     short_name = models.CharField(max_length=40, unique=True, help_text="e.g. USL")
@@ -179,6 +179,13 @@ class Instrument(Publishable):
     lender = models.CharField(max_length=200, default="European Union")
     borrower = models.CharField(max_length=200, default="Ukraine")
     description = models.TextField(blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Instrument(InstrumentFields, Publishable):
+    """A lending programme, e.g. the Ukraine Support Loan. Instruments are never summed together."""
 
     class Meta:
         ordering: ClassVar = ["name"]
@@ -205,14 +212,22 @@ class Instrument(Publishable):
             raise ValidationError(errors)
 
 
-class Component(Publishable):
-    """An envelope of an instrument, e.g. Defence €60bn or Budget support €30bn."""
+class ComponentFields(models.Model):
+    """What a component says (but its instrument), shared by the draft and its published versions."""
 
-    instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT, related_name="components")
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=60)
     amount = models.DecimalField("amount (EUR)", max_digits=15, decimal_places=2)
     description = models.TextField(blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Component(ComponentFields, Publishable):
+    """An envelope of an instrument, e.g. Defence €60bn or Budget support €30bn."""
+
+    instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT, related_name="components")
 
     class Meta:
         ordering: ClassVar = ["instrument__name", "-amount", "name"]
@@ -233,10 +248,9 @@ class Component(Publishable):
             raise ValidationError(errors)
 
 
-class Tranche(Publishable):
-    """A portion of a component with a purpose, an amount and a stage; each stage reached has a date."""
+class TrancheFields(models.Model):
+    """What a tranche says (but its component), shared by the draft and its published versions."""
 
-    component = models.ForeignKey(Component, on_delete=models.PROTECT, related_name="tranches")
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80)
     purpose = models.CharField(max_length=100, help_text="Earmark, e.g. drones or budget support")
@@ -249,6 +263,20 @@ class Tranche(Publishable):
     cancelled_on = models.DateField("date cancelled", null=True, blank=True)
     budget_year = models.PositiveSmallIntegerField(null=True, blank=True)
     notes = models.TextField(blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def stage_date(self) -> datetime.date | None:
+        """The date the current stage was reached."""
+        return getattr(self, STAGE_DATE_FIELD[Stage(self.stage)])
+
+
+class Tranche(TrancheFields, Publishable):
+    """A portion of a component with a purpose, an amount and a stage; each stage reached has a date."""
+
+    component = models.ForeignKey(Component, on_delete=models.PROTECT, related_name="tranches")
 
     class Meta:
         ordering: ClassVar = ["component", "planned_on", "name"]
@@ -306,16 +334,10 @@ class Tranche(Publishable):
         if errors:
             raise ValidationError(errors)
 
-    @property
-    def stage_date(self) -> datetime.date | None:
-        """The date the current stage was reached."""
-        return getattr(self, STAGE_DATE_FIELD[Stage(self.stage)])
 
+class DisbursementFields(models.Model):
+    """What a payment says (but its tranche), shared by the draft and its published versions."""
 
-class Disbursement(Publishable):
-    """Money actually paid against a tranche, in EUR, with the amount as the source reported it."""
-
-    tranche = models.ForeignKey(Tranche, on_delete=models.PROTECT, related_name="disbursements")
     value_date = models.DateField(help_text="The day the money was paid.")
     amount_eur = models.DecimalField("amount (EUR)", max_digits=15, decimal_places=2)
     reported_amount = models.DecimalField(
@@ -330,6 +352,15 @@ class Disbursement(Publishable):
         max_length=3, blank=True, help_text="ISO 4217 code of the reported amount, e.g. USD"
     )
     notes = models.TextField(blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Disbursement(DisbursementFields, Publishable):
+    """Money actually paid against a tranche, in EUR, with the amount as the source reported it."""
+
+    tranche = models.ForeignKey(Tranche, on_delete=models.PROTECT, related_name="disbursements")
 
     class Meta:
         ordering: ClassVar = ["value_date", "pk"]
@@ -365,8 +396,8 @@ class Disbursement(Publishable):
             raise ValidationError(errors)
 
 
-class Source(Publishable):
-    """A document that backs figures: publisher, title, date, link and reliability grade."""
+class SourceFields(models.Model):
+    """What a source is, shared by the draft and its published versions."""
 
     publisher = models.CharField(max_length=200)
     title = models.CharField(max_length=400)
@@ -374,6 +405,13 @@ class Source(Publishable):
     url = models.URLField(max_length=500, blank=True)
     grade = models.CharField(max_length=1, choices=Grade.choices)
     notes = models.TextField(blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Source(SourceFields, Publishable):
+    """A document that backs figures: publisher, title, date, link and reliability grade."""
 
     class Meta:
         ordering: ClassVar = ["grade", "publisher", "title"]
@@ -389,19 +427,9 @@ class Source(Publishable):
             raise ValidationError(errors)
 
 
-class Citation(Publishable):
-    """A claim: one source's figure for one fact, with the passage quoted. Sources may disagree;
-    every claim stays visible and ``is_used`` marks the one the public figures use."""
+class CitationFields(models.Model):
+    """What a citation says (but its source and target), shared by the draft and its published versions."""
 
-    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
-    instrument = models.ForeignKey(
-        Instrument, null=True, blank=True, on_delete=models.PROTECT, related_name="citations"
-    )
-    component = models.ForeignKey(Component, null=True, blank=True, on_delete=models.PROTECT, related_name="citations")
-    tranche = models.ForeignKey(Tranche, null=True, blank=True, on_delete=models.PROTECT, related_name="citations")
-    disbursement = models.ForeignKey(
-        Disbursement, null=True, blank=True, on_delete=models.PROTECT, related_name="citations"
-    )
     figure = models.CharField(max_length=100, default="amount", help_text="Which figure it backs, e.g. amount")
     quote = models.TextField(help_text="The passage of the source, quoted exactly.")
     claimed_amount = models.DecimalField(
@@ -418,6 +446,24 @@ class Citation(Publishable):
     locator = models.CharField(max_length=200, blank=True, help_text="Page, paragraph or article")
 
     TARGETS: ClassVar = ("instrument", "component", "tranche", "disbursement")
+
+    class Meta:
+        abstract = True
+
+
+class Citation(CitationFields, Publishable):
+    """A claim: one source's figure for one fact, with the passage quoted. Sources may disagree;
+    every claim stays visible and ``is_used`` marks the one the public figures use."""
+
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
+    instrument = models.ForeignKey(
+        Instrument, null=True, blank=True, on_delete=models.PROTECT, related_name="citations"
+    )
+    component = models.ForeignKey(Component, null=True, blank=True, on_delete=models.PROTECT, related_name="citations")
+    tranche = models.ForeignKey(Tranche, null=True, blank=True, on_delete=models.PROTECT, related_name="citations")
+    disbursement = models.ForeignKey(
+        Disbursement, null=True, blank=True, on_delete=models.PROTECT, related_name="citations"
+    )
 
     class Meta:
         ordering: ClassVar = ["pk"]

@@ -1,4 +1,5 @@
-"""The only writers of loan data. The admin, the dataset loader and every job call these.
+"""The writers of drafts. The admin, the dataset loader and every job call these; a draft saved
+here changes nothing public until a release publishes it (``tranches.services.releases``).
 
 Each ``*_save`` validates the row (``full_clean``: field rules, ``clean()`` and the CheckConstraints),
 locks the parent row with ``select_for_update`` so two editors saving at once are serialised, writes
@@ -27,34 +28,29 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.text import capfirst
 
-from .models import (
+from ..models import (
     PUBLISHABLE_MODELS,
+    PUBLISHED_MODEL,
     Citation,
     Component,
     Disbursement,
     Instrument,
     Publishable,
+    Purpose,
     Source,
     Stage,
     Status,
     Tranche,
 )
-from .money import eur
-from .signals import data_changed
+from ..money import eur
 
 COMPONENTS_EXCEED_INSTRUMENT = "Components of {parent} would total {total}, but the instrument is {limit}."
 TRANCHES_EXCEED_COMPONENT = "Tranches of {parent} would total {total}, but the component is {limit}."
 DISBURSEMENTS_EXCEED_TRANCHE = "Disbursements of {parent} would total {total}, but the tranche is {limit}."
 DISBURSED_NOT_PAID = "{tranche} is marked disbursed, but its disbursements total {total} of its {limit}."
-PUBLISH_NOT_ALLOWED = "Only reviewers may publish; {user} cannot publish {model}."
-PUBLISH_PARENT_FIRST = "Publish {parent_model} “{parent}” before {model} “{record}”."
 STALE_EDIT = (
     "{model} “{record}” was changed by someone else after you opened it (it is now at version {current}, "
     "you edited version {yours}). Reload it and make your change again."
-)
-PUBLIC_OVER = (
-    "Publishing this would make the published {children} of {parent} total {total}, more than its published "
-    "{limit}. Publish the change that makes room first, or publish them together."
 )
 DELETE_PUBLIC = "{model} “{record}” has been published and is kept for the record; change or cancel it instead."
 
@@ -89,9 +85,7 @@ def check_pending() -> None:
     Raises ValidationError on the first rule broken."""
     pending = _pending_checks.get() or {}
     while pending:
-        # In the order written, rules on the saved rows before rules on the published versions.
-        key = next((key for key in pending if key[0] != "public"), next(iter(pending)))
-        pending.pop(key)()
+        pending.pop(next(iter(pending)))()
 
 
 def _after_write(key: tuple[Any, ...], check: Callable[[], None]) -> None:
@@ -102,10 +96,39 @@ def _after_write(key: tuple[Any, ...], check: Callable[[], None]) -> None:
         pending[key] = check
 
 
+# Rows are always locked in this order (parents before children, then the rest), by every writer:
+# two writers that lock in one order cannot deadlock.
+LOCK_ORDER: tuple[type[Publishable], ...] = PUBLISHABLE_MODELS
+
+
+def lock_rows(model: type[Publishable], pks: Iterable[int | None]) -> dict[int, Any]:
+    """Lock these rows of ``model`` (``SELECT … FOR UPDATE OF`` the table itself, no joins, in id
+    order) and return their ``version`` by id; missing rows are left out. A no-op lock on SQLite,
+    where a writing transaction holds the whole database. Callers lock models in ``LOCK_ORDER``."""
+    wanted = sorted({pk for pk in pks if pk is not None})
+    if not wanted:
+        return {}
+    rows = (
+        model._default_manager.select_for_update(of=("self",))
+        .filter(pk__in=wanted)
+        .order_by("pk")
+        .values_list("pk", "version")
+    )
+    return dict(rows)
+
+
+def lock_parents(
+    *, instrument_id: int | None = None, component_id: int | None = None, tranche_id: int | None = None
+) -> None:
+    """Lock the parent rows of a write top-down (instrument, component, tranche): the one helper
+    every writer uses, so that locks are always taken in one order."""
+    lock_rows(Instrument, [instrument_id])
+    lock_rows(Component, [component_id])
+    lock_rows(Tranche, [tranche_id])
+
+
 def _lock(model: type[models.Model], pk: int | None) -> None:
-    """Take the row lock that serialises writers of this row's children (no-op on SQLite)."""
-    if pk is not None:
-        model._default_manager.select_for_update().filter(pk=pk).values_list("pk", flat=True).get()
+    lock_parents(**{f"{model._meta.model_name}_id": pk})
 
 
 def _total(queryset: models.QuerySet[Any], field: str) -> Decimal:
@@ -141,11 +164,6 @@ def _check_tranche(tranche_id: int) -> None:
             )
 
 
-def _notify(model: type[Publishable]) -> None:
-    """Tell listeners, once the transaction commits, that loan data changed (never on rollback)."""
-    transaction.on_commit(lambda: data_changed.send(sender=model))
-
-
 def _write(record: P, user: User | None, reason: str | None) -> P:
     """Save as a draft; the history row records who (``user``) and why (``reason``).
 
@@ -153,8 +171,7 @@ def _write(record: P, user: User | None, reason: str | None) -> P:
     between and this write would silently undo their change; it is refused instead."""
     if record.pk is not None:
         model = type(record)
-        current = model._default_manager.select_for_update().filter(pk=record.pk).values_list("version", flat=True)
-        stored = current.first()
+        stored = lock_rows(model, [record.pk]).get(record.pk)
         if stored is not None and stored != record.version:
             raise ValidationError(
                 STALE_EDIT.format(
@@ -169,7 +186,6 @@ def _write(record: P, user: User | None, reason: str | None) -> P:
     if reason:
         record._change_reason = reason  # type: ignore[attr-defined]
     record.save()
-    _notify(type(record))
     return record
 
 
@@ -195,11 +211,20 @@ def component_save(*, component: Component, user: User | None = None, reason: st
     return component
 
 
+def purpose_listed_spelling(purpose: str) -> str:
+    """``purpose`` with single spaces, in the spelling of the list of purposes when the list has it
+    in any case ("air defence" → "Air defence"), so variants never become two purposes."""
+    name = " ".join((purpose or "").split())
+    listed = Purpose.objects.filter(name__iexact=name).values_list("name", flat=True).first()
+    return listed or name
+
+
 def tranche_save(*, tranche: Tranche, user: User | None = None, reason: str | None = None) -> Tranche:
     """Create or change a tranche. Raises ValidationError if the component's tranches would total
     more than the component, its disbursements more than the tranche, or it is marked disbursed
     without disbursements that add up to its amount."""
     with transaction.atomic():
+        tranche.purpose = purpose_listed_spelling(tranche.purpose)
         tranche.full_clean()
         _lock(Component, tranche.component_id)
         _write(tranche, user, reason)
@@ -271,112 +296,20 @@ def parents_of(record: Publishable) -> list[Publishable]:
     return []
 
 
-def can_publish(user: User | None, model: type[Publishable]) -> bool:
-    """``None`` is the system itself (the dataset loader), which may publish."""
-    return user is None or user.has_perm(f"{model._meta.app_label}.publish_{model._meta.model_name}")
-
-
-# For each model: (parent model, the attribute holding the parent's id, the amount field of the model).
-_PUBLIC_LIMITS: dict[type[Publishable], tuple[type[Publishable], str, str]] = {
-    Component: (Instrument, "instrument_id", "amount"),
-    Tranche: (Component, "component_id", "amount"),
-    Disbursement: (Tranche, "tranche_id", "amount_eur"),
-}
-
-
-def _check_public_within(parent_model: type[Publishable], parent_id: int, child_model: type[Publishable]) -> None:
-    """The published children of a parent total at most the parent's published amount."""
-    from .selectors import public_versions  # selectors import models only; imported late to keep layers clear
-
-    _, fk, field = _PUBLIC_LIMITS[child_model]
-    parent = public_versions(parent_model).filter(id=parent_id).first()
-    if parent is None:
-        return
-    total = _total(public_versions(child_model).filter(**{fk: parent_id}), field)
-    if total > parent.amount:
-        raise ValidationError(
-            PUBLIC_OVER.format(
-                children=child_model._meta.verbose_name_plural,
-                parent=parent.instance,
-                total=eur(total),
-                limit=eur(parent.amount),
-            ),
-            code="public_over_allocated",
-        )
-
-
-def _check_public_after_publish(record: Publishable) -> None:
-    model = type(record)
-    if model in _PUBLIC_LIMITS:  # as a child: within its parent
-        parent_model, fk, _ = _PUBLIC_LIMITS[model]
-        parent_id = getattr(record, fk)
-        _after_write(
-            ("public", parent_id, model.__name__), partial(_check_public_within, parent_model, parent_id, model)
-        )
-    for child_model, (parent_model, _, _) in _PUBLIC_LIMITS.items():  # as a parent: its children within it
-        if parent_model is model:
-            _after_write(
-                ("public", record.pk, child_model.__name__),
-                partial(_check_public_within, model, record.pk, child_model),
-            )
-
-
-def record_publish(*, record: P, user: User | None, reason: str | None = None) -> bool:
-    """Publish what is saved of ``record`` now: from this moment it counts in everything public.
-    Returns False if it was already published as saved (nothing written). Raises PermissionDenied
-    unless ``user`` may publish (reviewers), and ValidationError if a record it depends on (its
-    parent, source or target) has never been published."""
-    model = type(record)
-    if not can_publish(user, model):
-        raise PermissionDenied(PUBLISH_NOT_ALLOWED.format(user=user, model=model._meta.verbose_name_plural))
-    with transaction.atomic():
-        current = model._default_manager.select_for_update().get(pk=record.pk)
-        if current.status == Status.PUBLISHED:
-            return False
-        for parent in parents_of(current):
-            if not parent.is_public:
-                raise ValidationError(
-                    PUBLISH_PARENT_FIRST.format(
-                        parent_model=parent._meta.verbose_name,
-                        parent=parent,
-                        model=model._meta.verbose_name,
-                        record=current,
-                    ),
-                    code="parent_not_published",
-                )
-        current.status = Status.PUBLISHED
-        current.published_at = timezone.now()
-        current.published_by = user if user is not None and user.is_authenticated else None
-        if user is not None and user.is_authenticated:
-            current._history_user = user
-        current._change_reason = reason or "published"
-        current.save()
-        _check_public_after_publish(current)
-        _notify(model)
-    record.status, record.published_at, record.published_by = current.status, current.published_at, current.published_by
-    return True
-
-
-def records_publish(*, records: Iterable[Publishable], user: User | None) -> int:
-    """Publish several records in one transaction, parents before children; those already
-    published as saved are skipped. Returns how many were published. Raises as ``record_publish``."""
-    order = {model: index for index, model in enumerate(PUBLISHABLE_MODELS)}
-    with checked_together():
-        ordered = sorted(records, key=lambda record: (order[type(record)], record.pk))
-        return sum(record_publish(record=record, user=user) for record in ordered)
-
-
 def record_delete(*, record: Publishable, user: User | None = None) -> None:
     """Delete a draft that was never published. Raises ValidationError for a published record
     (public figures must stay traceable) or when removing it would break a cross-row rule."""
-    if record.is_public:
-        raise ValidationError(DELETE_PUBLIC.format(model=capfirst(record._meta.verbose_name), record=record))
+    model = type(record)
     with transaction.atomic():
         tranche_id = record.tranche_id if isinstance(record, Disbursement) else None
         _lock(Tranche, tranche_id)
+        # The row itself, locked as a release locks it: a release publishing it meanwhile either
+        # committed (then it has a published version, found below) or waits for this delete.
+        lock_rows(model, [record.pk])
+        if PUBLISHED_MODEL[model].objects.filter(id=record.pk).exists():
+            raise ValidationError(DELETE_PUBLIC.format(model=capfirst(record._meta.verbose_name), record=record))
         if user is not None and user.is_authenticated:
             record._history_user = user  # type: ignore[attr-defined]
         record.delete()
-        _notify(type(record))
         if tranche_id is not None:
             _after_write(("tranche", tranche_id), partial(_check_tranche, tranche_id))

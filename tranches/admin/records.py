@@ -15,11 +15,10 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import selectors, services
-from .models import Citation, Component, Disbursement, Instrument, Publishable, Source, Status, Tranche
-from .money import eur
+from .. import selectors, services
+from ..models import Citation, Component, Disbursement, Instrument, Publishable, Source, Status, Tranche
+from ..money import eur
 
-PUBLISHED_N = "Published {count} {name}."
 REFUSED_ATTR = "_service_refusal"
 
 
@@ -36,7 +35,6 @@ class ServiceAdmin(HiddenVersionMixin, SimpleHistoryAdmin):
     """Base admin: writes through the services, drafts and publication, history (read-only)."""
 
     readonly_fields: Any = ("status", "published_at", "published_by", "dataset_key")
-    actions: Any = ("publish_selected",)
     formfield_overrides: Any = {models.URLField: {"assume_scheme": "https"}}  # noqa: RUF012
 
     # -- saving through the services
@@ -117,20 +115,6 @@ class ServiceAdmin(HiddenVersionMixin, SimpleHistoryAdmin):
         if request.method == "POST":
             raise PermissionDenied("History is read-only; edit the record itself.")
         return super().history_form_view(request, object_id, version_id, extra_context)
-
-    # -- publication
-    def has_publish_permission(self, request: HttpRequest) -> bool:
-        return services.can_publish(request.user, self.model)
-
-    @admin.action(description="Publish selected records (reviewers)", permissions=["publish"])
-    def publish_selected(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        try:
-            count = services.records_publish(records=queryset, user=request.user)
-        except (ValidationError, PermissionDenied) as exc:
-            text = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-            self.message_user(request, f"Nothing was published. {text}", messages.ERROR)
-            return
-        self.message_user(request, PUBLISHED_N.format(count=count, name=self.model._meta.verbose_name_plural))
 
     @admin.display(description="status", ordering="status")
     def status_badge(self, obj: Publishable) -> str:

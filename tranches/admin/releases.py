@@ -1,0 +1,168 @@
+"""Review and publication: the pending changes, the review of a chosen set, and Release N.
+
+- *Pending changes* (``/admin/tranches/release/pending/``): every draft, who changed it and when,
+  what differs from its published version. Editors see it; reviewers choose changes to review.
+- *Review*: each chosen change as old → new with human field names, the figures before and after
+  of every instrument and component they touch, and the result of every release check (the
+  release is tried and rolled back). The reviewer writes the public note and publishes.
+- *Publish*: ``services.release_publish`` with the versions the reviewer saw: a draft changed
+  since the review is refused, so nothing unreviewed goes out.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+
+from .. import selectors, services
+from ..models import PUBLISHABLE_MODELS, Component, Instrument, Publishable, Purpose, Release
+
+PUBLISHED = "Release {number} published ({count} change(s)). The list shows when its figures are built."
+NOTHING_CHOSEN = "Choose at least one pending change to review."
+BAD_TOKEN = "The review form was changed or is from another version of the tracker; review the changes again."
+
+
+def _affected(changes: list[selectors.PendingChange]) -> tuple[list[Instrument], list[Component]]:
+    """The instruments and components whose figures the changes can move."""
+    instrument_ids: set[int] = set()
+    component_ids: set[int] = set()
+    for change in changes:
+        record: Any = change.record
+        if isinstance(record, Instrument):
+            instrument_ids.add(record.pk)
+        elif isinstance(record, Component):
+            component_ids.add(record.pk)
+        elif hasattr(record, "component_id"):
+            component_ids.add(record.component_id)
+        elif hasattr(record, "tranche"):
+            component_ids.add(record.tranche.component_id)
+    components = list(Component.objects.filter(pk__in=component_ids).select_related("instrument").order_by("pk"))
+    instrument_ids |= {component.instrument_id for component in components}
+    return list(Instrument.objects.filter(pk__in=instrument_ids).order_by("pk")), components
+
+
+def _figures(instruments: list[Instrument], components: list[Component]) -> list[tuple[str, selectors.Totals]]:
+    """The published figures (EUR) of these instruments and components, as the state stands now."""
+    rows = [(str(i), selectors.instrument_totals(instrument=i, public=True)) for i in instruments]
+    return rows + [(str(c), selectors.component_totals(component=c, public=True)) for c in components]
+
+
+@admin.register(Purpose)
+class PurposeAdmin(admin.ModelAdmin):
+    """The list of purposes reviewers keep; tranches take their purpose from it."""
+
+    list_display = ("name", "description")
+    search_fields = ("name",)
+
+
+@admin.register(Release)
+class ReleaseAdmin(admin.ModelAdmin):
+    """Releases are made on the review page, never edited: the list is the public corrections log."""
+
+    # reports.admin adds whether each release's figures are built (tranches knows nothing of figures).
+    list_display: Any = ("number", "published_at", "published_by", "note")
+    readonly_fields: Any = ("number", "published_at", "published_by", "note")
+    change_list_template = "admin/tranches/release/change_list.html"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_urls(self) -> list[Any]:
+        wrap = self.admin_site.admin_view
+        return [
+            path("pending/", wrap(self.pending_view), name="tranches_release_pending"),
+            path("review/", wrap(self.review_view), name="tranches_release_review"),
+            *super().get_urls(),
+        ]
+
+    def _context(self, request: HttpRequest, **extra: Any) -> dict[str, Any]:
+        return {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "can_release": services.can_release(request.user),
+            **extra,
+        }
+
+    def pending_view(self, request: HttpRequest) -> HttpResponse:
+        """Every pending change; reviewers tick the ones to review."""
+        if not request.user.has_perm("tranches.view_release"):
+            raise PermissionDenied
+        pending = selectors.pending_changes()
+        rows = [(change, services.Change.of(change.record).token, _admin_url(change.record)) for change in pending]
+        return TemplateResponse(
+            request,
+            "admin/tranches/release/pending.html",
+            self._context(request, title="Pending changes", rows=rows),
+        )
+
+    def review_view(self, request: HttpRequest) -> HttpResponse:
+        """GET: review the chosen changes. POST: publish them as the next release."""
+        if not services.can_release(request.user):
+            raise PermissionDenied(services.RELEASE_NOT_ALLOWED.format(user=request.user))
+        params = request.POST if request.method == "POST" else request.GET
+        try:
+            changes = [services.Change.from_token(token) for token in params.getlist("change")]
+        except ValueError:
+            messages.error(request, BAD_TOKEN)
+            return HttpResponseRedirect(reverse("admin:tranches_release_pending"))
+        if not changes:
+            messages.error(request, NOTHING_CHOSEN)
+            return HttpResponseRedirect(reverse("admin:tranches_release_pending"))
+        note = params.get("note", "")
+        errors: list[str] = []
+        if request.method == "POST":
+            try:
+                release = services.release_publish(changes=changes, user=request.user, note=note)
+            except ValidationError as refused:
+                errors = refused.messages
+            else:
+                messages.success(request, PUBLISHED.format(number=release.number, count=len(changes)))
+                return HttpResponseRedirect(reverse("admin:tranches_release_changelist"))
+        only: dict[type[Publishable], set[int]] = {}
+        for change in changes:
+            only.setdefault(change.model, set()).add(change.pk)
+        reviewed = selectors.pending_changes(only=only)
+        versions = {(type(c.record), c.record.pk): c.record.version for c in reviewed}
+        stale = [c for c in changes if versions.get((c.model, c.pk)) != c.version]
+        instruments, components = _affected(reviewed)
+        before = _figures(instruments, components)
+        problems, after = services.release_try(changes, request.user, lambda: _figures(instruments, components))
+        figures = [
+            (name, old, new[1] if new is not None else None)
+            for (name, old), new in zip(before, after or [None] * len(before), strict=True)
+        ]
+        return TemplateResponse(
+            request,
+            "admin/tranches/release/review.html",
+            self._context(
+                request,
+                title="Review and publish",
+                reviewed=[(c, services.Change.of(c.record).token, _admin_url(c.record)) for c in reviewed],
+                tokens=[c.token for c in changes],
+                stale=bool(stale),
+                figures=figures,
+                problems=problems,
+                errors=errors,
+                note=note,
+                next_number=services.release_latest_number() + 1,
+            ),
+        )
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        pending = sum(model._default_manager.filter(status="draft").count() for model in PUBLISHABLE_MODELS)
+        return super().changelist_view(request, {**(extra_context or {}), "pending_count": pending})
+
+
+def _admin_url(record: Publishable) -> str:
+    return reverse(f"admin:tranches_{record._meta.model_name}_change", args=[record.pk])

@@ -1,0 +1,265 @@
+"""The checks a release must pass: run on the whole published state as the release would leave it,
+inside its transaction, before it commits. Each problem names the records and the numbers.
+
+Reads only the current published rows (``left`` is null), so a constant number of queries whatever
+the size of the data; money is summed by the database and compared here (Decimal EUR).
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet, Sum
+
+from ..models import (
+    PUBLISHED_MODEL,
+    Citation,
+    Component,
+    Disbursement,
+    Instrument,
+    Publishable,
+    Purpose,
+    Source,
+    Stage,
+    Tranche,
+)
+from ..money import eur
+
+ZERO = Decimal("0.00")
+COMMITTED_STAGES = (Stage.APPROVED, Stage.DISBURSED)
+PAYABLE_STAGES = COMMITTED_STAGES
+NAMED = 5  # records named in one problem; more are counted
+
+PARENT_NOT_PUBLIC = "{model} “{record}” would be published, but its {parent} (id {parent_id}) is not: publish it too."
+COMPONENTS_OVER = "Published components of {parent} would total {total}, more than its {limit}."
+TRANCHES_OVER = "Published tranches of {parent} would total {total}, more than the component's {limit}."
+PAYMENTS_OVER = "Published payments of tranche “{parent}” would total {total}, more than the tranche's {limit}."
+COMMITTED_BELOW_DISBURSED = "{level} “{record}” would show {disbursed} disbursed but only {committed} committed."
+PAYMENT_ON_UNAPPROVED = (
+    "Tranche “{tranche}” is {stage}, but {count} published payment(s) totalling {total} are on it: "
+    "payments belong to approved or disbursed tranches."
+)
+PAYMENT_OUTSIDE_PERIOD = (
+    "Payment {payment} of tranche “{tranche}” is dated {date:%d %b %Y}, outside {instrument}'s period "
+    "({start:%d %b %Y} – {end:%d %b %Y})."
+)
+PAYMENT_BEFORE_APPROVAL = (
+    "Payment {payment} of tranche “{tranche}” is dated {date:%d %b %Y}, before the tranche was approved "
+    "({approved:%d %b %Y})."
+)
+PAYMENT_IN_FUTURE = "Payment {payment} of tranche “{tranche}” is dated {date:%d %b %Y}, after today ({today:%d %b %Y})."
+DISBURSED_NOT_PAID = (
+    "Tranche “{tranche}” would be published as disbursed, but its published payments total {total} of its {limit}."
+)
+NOT_CITED = (
+    "{count} published {model} would have no citation of a published source (every published amount, date "
+    "and stage needs one): {records}."
+)
+CITATION_ORPHAN = "Citation {citation} would be published, but its {what} (id {target_id}) is not published."
+PURPOSE_NOT_LISTED = (
+    "Tranche “{tranche}” has the purpose “{purpose}”, which is not on the list of purposes; a reviewer adds it "
+    "under Purposes (or the tranche uses one that is)."
+)
+
+
+def current(model: type[Publishable]) -> QuerySet[Any]:
+    """The current published rows of ``model`` (as the latest release, or this one, leaves them)."""
+    return PUBLISHED_MODEL[model].objects.filter(left__isnull=True)
+
+
+@dataclass
+class _Sums:
+    total: Decimal = ZERO
+    committed: Decimal = ZERO
+    disbursed: Decimal = ZERO
+
+
+def _named(rows: list[str], count: int) -> str:
+    shown = ", ".join(rows[:NAMED])
+    return shown + (f" and {count - NAMED} more" if count > NAMED else "")
+
+
+def _parents(problems: list[str]) -> None:
+    for model, parent_model, fk in (
+        (Component, Instrument, "instrument_id"),
+        (Tranche, Component, "component_id"),
+        (Disbursement, Tranche, "tranche_id"),
+    ):
+        orphans = current(model).filter(~Exists(current(parent_model).filter(id=OuterRef(fk))))
+        for row in orphans.order_by("id")[:NAMED]:
+            problems.append(
+                PARENT_NOT_PUBLIC.format(
+                    model=model._meta.verbose_name.capitalize(),
+                    record=row.name if hasattr(row, "name") else f"{eur(row.amount_eur)} on {row.value_date:%d %b %Y}",
+                    parent=parent_model._meta.verbose_name,
+                    parent_id=getattr(row, fk),
+                )
+            )
+    citations = current(Citation)
+    for what, model in (("source", Source), *((name, Citation._meta.get_field(name).related_model) for name in Citation.TARGETS)):
+        fk = f"{what}_id"
+        missing = citations.filter(**{f"{fk}__isnull": False}).filter(
+            ~Exists(current(model).filter(id=OuterRef(fk)))  # type: ignore[arg-type]
+        )
+        for row in missing.order_by("id")[:NAMED]:
+            problems.append(CITATION_ORPHAN.format(citation=row.id, what=what, target_id=getattr(row, fk)))
+
+
+def _money(problems: list[str], today: datetime.date) -> None:
+    instruments = {row.id: row for row in current(Instrument)}
+    components = {row.id: row for row in current(Component)}
+    tranches = {
+        row["id"]: row
+        for row in current(Tranche).values(
+            "id", "name", "component_id", "amount", "stage", "approved_on", "purpose"
+        )
+    }
+    paid = {
+        row["tranche_id"]: row
+        for row in current(Disbursement)
+        .values("tranche_id")
+        .annotate(total=Sum("amount_eur"), count=Count("id"), first=Min("value_date"), last=Max("value_date"))
+        .order_by()
+    }
+    component_sums = {pk: _Sums() for pk in components}
+    instrument_sums = {pk: _Sums() for pk in instruments}
+    for component in components.values():
+        if component.instrument_id in instrument_sums:
+            instrument_sums[component.instrument_id].total += component.amount
+    for tranche in tranches.values():
+        own = paid.get(tranche["id"])
+        disbursed = own["total"] if own else ZERO
+        committed = tranche["amount"] if tranche["stage"] in COMMITTED_STAGES else ZERO
+        sums = component_sums.get(tranche["component_id"])
+        if sums is not None:
+            sums.total += tranche["amount"]
+            sums.committed += committed
+            sums.disbursed += disbursed
+        if own is None:
+            if tranche["stage"] == Stage.DISBURSED:
+                problems.append(
+                    DISBURSED_NOT_PAID.format(tranche=tranche["name"], total=eur(ZERO), limit=eur(tranche["amount"]))
+                )
+            continue
+        _tranche_payments(problems, tranche, own, components, instruments, today)
+    for pk, sums in component_sums.items():
+        component = components[pk]
+        if sums.total > component.amount:
+            problems.append(TRANCHES_OVER.format(parent=component.name, total=eur(sums.total), limit=eur(component.amount)))
+        if sums.disbursed > sums.committed:
+            problems.append(
+                COMMITTED_BELOW_DISBURSED.format(
+                    level="Component", record=component.name, disbursed=eur(sums.disbursed), committed=eur(sums.committed)
+                )
+            )
+        if component.instrument_id in instrument_sums:
+            instrument_sums[component.instrument_id].committed += sums.committed
+            instrument_sums[component.instrument_id].disbursed += sums.disbursed
+    for pk, sums in instrument_sums.items():
+        instrument = instruments[pk]
+        if sums.total > instrument.amount:
+            problems.append(
+                COMPONENTS_OVER.format(parent=instrument.short_name, total=eur(sums.total), limit=eur(instrument.amount))
+            )
+        if sums.disbursed > sums.committed:
+            problems.append(
+                COMMITTED_BELOW_DISBURSED.format(
+                    level="Instrument",
+                    record=instrument.short_name,
+                    disbursed=eur(sums.disbursed),
+                    committed=eur(sums.committed),
+                )
+            )
+
+
+def _payments_where(tranche_id: int, condition: Q) -> str:
+    """The ids of the published payments of a tranche that break a rule (only read on a refusal)."""
+    rows = list(current(Disbursement).filter(condition, tranche_id=tranche_id).order_by("value_date", "id"))
+    return _named([f"#{row.id} ({eur(row.amount_eur)})" for row in rows], len(rows))
+
+
+def _tranche_payments(
+    problems: list[str],
+    tranche: dict[str, Any],
+    own: dict[str, Any],
+    components: dict[int, Any],
+    instruments: dict[int, Any],
+    today: datetime.date,
+) -> None:
+    name, amount, total = tranche["name"], tranche["amount"], own["total"]
+    if total > amount:
+        problems.append(PAYMENTS_OVER.format(parent=name, total=eur(total), limit=eur(amount)))
+    if tranche["stage"] not in PAYABLE_STAGES:
+        problems.append(
+            PAYMENT_ON_UNAPPROVED.format(tranche=name, stage=tranche["stage"], count=own["count"], total=eur(total))
+        )
+    if tranche["stage"] == Stage.DISBURSED and total != amount:
+        problems.append(DISBURSED_NOT_PAID.format(tranche=name, total=eur(total), limit=eur(amount)))
+    component = components.get(tranche["component_id"])
+    instrument = instruments.get(component.instrument_id) if component is not None else None
+    if instrument is not None and (own["first"] < instrument.period_start or own["last"] > instrument.period_end):
+        outside = Q(value_date__lt=instrument.period_start) | Q(value_date__gt=instrument.period_end)
+        date = own["first"] if own["first"] < instrument.period_start else own["last"]
+        problems.append(
+            PAYMENT_OUTSIDE_PERIOD.format(
+                payment=_payments_where(tranche["id"], outside),
+                tranche=name,
+                date=date,
+                instrument=instrument.short_name,
+                start=instrument.period_start,
+                end=instrument.period_end,
+            )
+        )
+    approved = tranche["approved_on"]
+    if approved is not None and own["first"] < approved:
+        problems.append(
+            PAYMENT_BEFORE_APPROVAL.format(
+                payment=_payments_where(tranche["id"], Q(value_date__lt=approved)),
+                tranche=name,
+                date=own["first"],
+                approved=approved,
+            )
+        )
+    if own["last"] > today:
+        problems.append(
+            PAYMENT_IN_FUTURE.format(
+                payment=_payments_where(tranche["id"], Q(value_date__gt=today)), tranche=name, date=own["last"], today=today
+            )
+        )
+
+
+def _citations(problems: list[str]) -> None:
+    cited_by = current(Citation).filter(source_id__in=current(Source).values("id"))
+    for model in (Instrument, Component, Tranche, Disbursement):
+        field = model._meta.model_name
+        uncited = current(model).filter(~Exists(cited_by.filter(**{f"{field}_id": OuterRef("id")})))
+        count = uncited.count()
+        if count:
+            rows = list(uncited.order_by("id")[:NAMED])
+            names = [
+                f"“{row.name}”" if hasattr(row, "name") else f"#{row.id} ({eur(row.amount_eur)} on {row.value_date:%d %b %Y})"
+                for row in rows
+            ]
+            problems.append(
+                NOT_CITED.format(count=count, model=model._meta.verbose_name_plural, records=_named(names, count))
+            )
+
+
+def _purposes(problems: list[str]) -> None:
+    unlisted = current(Tranche).exclude(purpose__in=Purpose.objects.values("name")).order_by("id")
+    for row in unlisted[:NAMED]:
+        problems.append(PURPOSE_NOT_LISTED.format(tranche=row.name, purpose=row.purpose))
+
+
+def release_problems(*, today: datetime.date) -> list[str]:
+    """Every rule the current published state breaks, each as a message naming the records and
+    the numbers; empty when it keeps them all. A constant number of queries."""
+    problems: list[str] = []
+    _parents(problems)
+    _money(problems, today)
+    _citations(problems)
+    _purposes(problems)
+    return problems
