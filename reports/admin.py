@@ -90,8 +90,8 @@ admin.site.unregister(Release)
 class ReleaseWithFiguresAdmin(ReleaseAdmin):
     """The release list of tranches' admin, with whether each release's figures are built."""
 
-    list_display = (*ReleaseAdmin.list_display, "figures")
-    readonly_fields = (*ReleaseAdmin.readonly_fields, "figures")
+    list_display: Any = (*ReleaseAdmin.list_display, "figures")
+    readonly_fields: Any = (*ReleaseAdmin.readonly_fields, "figures")  # type: ignore[misc]
 
     @admin.display(description="figures")
     def figures(self, obj: Release) -> str:

@@ -61,7 +61,9 @@ def _querysets(release: int) -> dict[str, QuerySet[Any]]:
     def public(model: type[Publishable]) -> QuerySet[Any]:
         return public_versions(model, release=release)
 
-    tranche_of_disbursement = Subquery(public(Disbursement).filter(id=OuterRef("disbursement_id")).values("tranche_id")[:1])
+    tranche_of_disbursement = Subquery(
+        public(Disbursement).filter(id=OuterRef("disbursement_id")).values("tranche_id")[:1]
+    )
     return {
         "instruments": public(Instrument),
         "components": public(Component),

@@ -25,7 +25,6 @@ from typing import Any
 from django.db import connection
 from django.db.models import QuerySet
 
-
 from .models import ExchangeRate
 
 USD = "USD"
@@ -74,9 +73,7 @@ def payments_summed(
     """Sums of the public payments: per tranche id (every tranche with a published payment; the
     caller keeps those it shows) and per (component, value date) of the public ``tranches`` (a
     queryset of public tranche versions with their ``component_id``). One query."""
-    payments_sql, payments_params = _sql(
-        payments.values("tranche_id", "value_date", "amount_eur")
-    )
+    payments_sql, payments_params = _sql(payments.values("tranche_id", "value_date", "amount_eur"))
     tranches_sql, tranches_params = _sql(tranches.values("id", "component_id"))
     # Two groupings of one read of the payments: PostgreSQL materialises a CTE used twice.
     sql = f"""

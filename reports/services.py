@@ -16,10 +16,10 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .charts import CHARTS_SCHEMA_VERSION, chart_data_build
-from .figures import figures_build, figures_fingerprint, payload_hash
 from tranches.models import Release
 
+from .charts import CHARTS_SCHEMA_VERSION, chart_data_build
+from .figures import figures_build, figures_fingerprint, payload_hash
 from .models import ChartData, ExchangeRate, FigureSnapshot, JobRun
 from .rates import rates_download, rates_parse
 

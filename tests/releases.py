@@ -10,7 +10,17 @@ from __future__ import annotations
 from typing import Any
 
 from tranches import services
-from tranches.models import Citation, Component, Disbursement, Instrument, Publishable, Purpose, Release, Status, Tranche
+from tranches.models import (
+    Citation,
+    Component,
+    Disbursement,
+    Instrument,
+    Publishable,
+    Purpose,
+    Release,
+    Status,
+    Tranche,
+)
 
 from .factories import SourceFactory
 

@@ -21,9 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import models
-
-from django.db import transaction
+from django.db import models, transaction
 
 from . import services
 from .models import (
@@ -316,9 +314,7 @@ def dataset_load(
             loader.write()
             if seed:
                 changes = [services.Change.of(record) for record in loader.saved.values()]
-                release = services.release_publish(
-                    changes=changes, user=None, note=INITIAL_NOTE.format(name=path.name)
-                )
+                release = services.release_publish(changes=changes, user=None, note=INITIAL_NOTE.format(name=path.name))
                 loader.report.release = release.number
     except ValidationError as exc:  # a rule across rows or a release check, at the end
         raise DatasetError(path, _errors_of(exc)) from exc

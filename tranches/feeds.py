@@ -48,7 +48,7 @@ class ChangesFeed(Feed):
         return f"/api/v1/{ENTITY_PATHS[item.entity]}/{item.record_id}/"
 
     def item_guid(self, item: Change) -> str:
-        return f"urn:loantracker:{item.entity}:{item.record_id}:{item.history_id}"
+        return f"urn:loantracker:{item.entity}:{item.record_id}:{item.version_id}"
 
     item_guid_is_permalink = False
 

@@ -157,8 +157,9 @@ def _shown(model: type[Publishable], attname: str, value: Any) -> str:
     if value is None or value == "":
         return "—"
     field = model._meta.get_field(attname.removesuffix("_id") if attname.endswith("_id") else attname)
-    if field.is_relation and field.related_model is not None:
-        related = field.related_model._default_manager.filter(pk=value).first()
+    related_model: Any = field.related_model
+    if field.is_relation and related_model is not None:
+        related = related_model._default_manager.filter(pk=value).first()
         return str(related) if related is not None else f"#{value}"
     if isinstance(value, Decimal):
         return f"€{value:,.2f} ({eur(value)})"

@@ -30,7 +30,12 @@ def defence():
 
 
 def new_tranche(component, **fields) -> Tranche:
-    values = {"component": component, "amount": 4 * BN, "stage": Stage.APPROVED, "approved_on": datetime.date(2026, 6, 1)}
+    values = {
+        "component": component,
+        "amount": 4 * BN,
+        "stage": Stage.APPROVED,
+        "approved_on": datetime.date(2026, 6, 1),
+    }
     return services.tranche_save(tranche=TrancheFactory.build(**(values | fields)))
 
 
@@ -150,12 +155,16 @@ def test_tranches_may_not_exceed_their_component(defence):
 
 def test_a_payment_on_a_planned_tranche_is_refused(defence):
     # "committed" (€0) would show below "disbursed" (€1bn)
-    tranche = new_tranche(defence, name="Planned", stage=Stage.PLANNED, approved_on=None, planned_on=datetime.date(2026, 5, 1))
+    tranche = new_tranche(
+        defence, name="Planned", stage=Stage.PLANNED, approved_on=None, planned_on=datetime.date(2026, 5, 1)
+    )
     payment = DisbursementFactory(tranche=tranche, amount_eur=BN)
     problems = refusal(tranche, payment)
     assert checks.PAYMENT_ON_UNAPPROVED.format(tranche="Planned", stage="planned", count=1, total="€1.0bn") in problems
     assert (
-        checks.COMMITTED_BELOW_DISBURSED.format(level="Component", record="Defence", disbursed="€1.0bn", committed="€0.00")
+        checks.COMMITTED_BELOW_DISBURSED.format(
+            level="Component", record="Defence", disbursed="€1.0bn", committed="€0.00"
+        )
         in problems
     )
 
@@ -177,7 +186,10 @@ def test_a_payment_before_the_loan_period_is_refused(defence):
     )
     assert (
         checks.PAYMENT_BEFORE_APPROVAL.format(
-            payment=f"#{payment.pk} (€1.0bn)", tranche="Drones", date=datetime.date(2025, 1, 1), approved=datetime.date(2026, 6, 1)
+            payment=f"#{payment.pk} (€1.0bn)",
+            tranche="Drones",
+            date=datetime.date(2025, 1, 1),
+            approved=datetime.date(2026, 6, 1),
         )
         in problems
     )
@@ -234,7 +246,9 @@ def test_as_of_and_release_give_what_was_public_then(defence):
     # Given a tranche released at €4bn on 1 July and changed to €5bn in a later release
     tranche = new_tranche(defence, amount=4 * BN)
     first = released(tranche)
-    Release.objects.filter(number__lte=first.number).update(published_at=datetime.datetime(2026, 7, 1, tzinfo=datetime.UTC))
+    Release.objects.filter(number__lte=first.number).update(
+        published_at=datetime.datetime(2026, 7, 1, tzinfo=datetime.UTC)
+    )
     tranche.amount = 5 * BN
     services.tranche_save(tranche=tranche)
     second = released(tranche)

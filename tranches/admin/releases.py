@@ -24,7 +24,7 @@ from ..models import PUBLISHABLE_MODELS, Component, Instrument, Publishable, Pur
 
 PUBLISHED = "Release {number} published ({count} change(s)). The list shows when its figures are built."
 NOTHING_CHOSEN = "Choose at least one pending change to review."
-BAD_TOKEN = "The review form was changed or is from another version of the tracker; review the changes again."
+BAD_REVIEW_FORM = "The review form was changed or is from another version of the tracker; review the changes again."
 
 
 def _affected(changes: list[selectors.PendingChange]) -> tuple[list[Instrument], list[Component]]:
@@ -66,7 +66,7 @@ class ReleaseAdmin(admin.ModelAdmin):
 
     # reports.admin adds whether each release's figures are built (tranches knows nothing of figures).
     list_display: Any = ("number", "published_at", "published_by", "note")
-    readonly_fields: Any = ("number", "published_at", "published_by", "note")
+    readonly_fields: Any = ("number", "published_at", "published_by", "note")  # type: ignore[misc]
     change_list_template = "admin/tranches/release/change_list.html"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -114,7 +114,7 @@ class ReleaseAdmin(admin.ModelAdmin):
         try:
             changes = [services.Change.from_token(token) for token in params.getlist("change")]
         except ValueError:
-            messages.error(request, BAD_TOKEN)
+            messages.error(request, BAD_REVIEW_FORM)
             return HttpResponseRedirect(reverse("admin:tranches_release_pending"))
         if not changes:
             messages.error(request, NOTHING_CHOSEN)

@@ -16,7 +16,17 @@ from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from tranches.models import PUBLISHED_MODEL, Citation, Component, Disbursement, Grade, Instrument, Source, Stage, Tranche
+from tranches.models import (
+    PUBLISHED_MODEL,
+    Citation,
+    Component,
+    Disbursement,
+    Grade,
+    Instrument,
+    Source,
+    Stage,
+    Tranche,
+)
 from tranches.selectors import public_versions
 
 from .errors import InvalidParameter

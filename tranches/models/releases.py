@@ -54,7 +54,9 @@ class Release(models.Model):
         constraints: ClassVar = [
             models.CheckConstraint(condition=Q(number__gte=1), name="tranches_release_number_positive"),
             models.CheckConstraint(
-                condition=~Q(note=""), name="tranches_release_note_not_empty", violation_error_message=RELEASE_NOTE_EMPTY
+                condition=~Q(note=""),
+                name="tranches_release_note_not_empty",
+                violation_error_message=RELEASE_NOTE_EMPTY,
             ),
         ]
 
@@ -95,12 +97,18 @@ class PublishedRow(models.Model):
 
     # The draft model whose versions these rows are (set on each concrete class).
     record_model: ClassVar[type[Publishable]]
+    objects = models.Manager()
 
     class Meta:
         abstract = True
 
+    def __str__(self) -> str:
+        return f"{self.record_model._meta.verbose_name} {self.id}, entered release {self.entered_id}"
 
-def _published_meta(name: str, *, parents: tuple[str, ...] = ()) -> tuple[list[models.BaseConstraint], list[models.Index]]:
+
+def _published_meta(
+    name: str, *, parents: tuple[str, ...] = ()
+) -> tuple[list[models.BaseConstraint], list[models.Index]]:
     """Constraints and indexes every published table has: one current row per record, and the
     lookups that public reads and the release checks make (current rows by id and by parent)."""
     current = Q(left__isnull=True)
@@ -114,7 +122,8 @@ def _published_meta(name: str, *, parents: tuple[str, ...] = ()) -> tuple[list[m
     ]
     indexes = [models.Index(fields=["entered", "left"], name=f"tr_pub_{short}_range")]
     indexes += [
-        models.Index(fields=[parent], condition=current, name=f"tr_pub_{short}_{parent[:3]}_current") for parent in parents
+        models.Index(fields=[parent], condition=current, name=f"tr_pub_{short}_{parent[:3]}_current")
+        for parent in parents
     ]
     return constraints, indexes
 

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet, Sum
+from django.utils.text import capfirst
 
 from ..models import (
     PUBLISHED_MODEL,
@@ -83,27 +84,33 @@ def _named(rows: list[str], count: int) -> str:
 
 
 def _parents(problems: list[str]) -> None:
-    for model, parent_model, fk in (
+    links: tuple[tuple[type[Publishable], type[Publishable], str], ...] = (
         (Component, Instrument, "instrument_id"),
         (Tranche, Component, "component_id"),
         (Disbursement, Tranche, "tranche_id"),
-    ):
+    )
+    for model, parent_model, fk in links:
         orphans = current(model).filter(~Exists(current(parent_model).filter(id=OuterRef(fk))))
         for row in orphans.order_by("id")[:NAMED]:
             problems.append(
                 PARENT_NOT_PUBLIC.format(
-                    model=model._meta.verbose_name.capitalize(),
+                    model=capfirst(model._meta.verbose_name),
                     record=row.name if hasattr(row, "name") else f"{eur(row.amount_eur)} on {row.value_date:%d %b %Y}",
                     parent=parent_model._meta.verbose_name,
                     parent_id=getattr(row, fk),
                 )
             )
     citations = current(Citation)
-    for what, model in (("source", Source), *((name, Citation._meta.get_field(name).related_model) for name in Citation.TARGETS)):
+    targets: tuple[tuple[str, type[Publishable]], ...] = (
+        ("source", Source),
+        ("instrument", Instrument),
+        ("component", Component),
+        ("tranche", Tranche),
+        ("disbursement", Disbursement),
+    )
+    for what, target in targets:
         fk = f"{what}_id"
-        missing = citations.filter(**{f"{fk}__isnull": False}).filter(
-            ~Exists(current(model).filter(id=OuterRef(fk)))  # type: ignore[arg-type]
-        )
+        missing = citations.filter(**{f"{fk}__isnull": False}).filter(~Exists(current(target).filter(id=OuterRef(fk))))
         for row in missing.order_by("id")[:NAMED]:
             problems.append(CITATION_ORPHAN.format(citation=row.id, what=what, target_id=getattr(row, fk)))
 
@@ -113,9 +120,7 @@ def _money(problems: list[str], today: datetime.date) -> None:
     components = {row.id: row for row in current(Component)}
     tranches = {
         row["id"]: row
-        for row in current(Tranche).values(
-            "id", "name", "component_id", "amount", "stage", "approved_on", "purpose"
-        )
+        for row in current(Tranche).values("id", "name", "component_id", "amount", "stage", "approved_on", "purpose")
     }
     paid = {
         row["tranche_id"]: row
@@ -148,11 +153,16 @@ def _money(problems: list[str], today: datetime.date) -> None:
     for pk, sums in component_sums.items():
         component = components[pk]
         if sums.total > component.amount:
-            problems.append(TRANCHES_OVER.format(parent=component.name, total=eur(sums.total), limit=eur(component.amount)))
+            problems.append(
+                TRANCHES_OVER.format(parent=component.name, total=eur(sums.total), limit=eur(component.amount))
+            )
         if sums.disbursed > sums.committed:
             problems.append(
                 COMMITTED_BELOW_DISBURSED.format(
-                    level="Component", record=component.name, disbursed=eur(sums.disbursed), committed=eur(sums.committed)
+                    level="Component",
+                    record=component.name,
+                    disbursed=eur(sums.disbursed),
+                    committed=eur(sums.committed),
                 )
             )
         if component.instrument_id in instrument_sums:
@@ -162,7 +172,9 @@ def _money(problems: list[str], today: datetime.date) -> None:
         instrument = instruments[pk]
         if sums.total > instrument.amount:
             problems.append(
-                COMPONENTS_OVER.format(parent=instrument.short_name, total=eur(sums.total), limit=eur(instrument.amount))
+                COMPONENTS_OVER.format(
+                    parent=instrument.short_name, total=eur(sums.total), limit=eur(instrument.amount)
+                )
             )
         if sums.disbursed > sums.committed:
             problems.append(
@@ -226,7 +238,10 @@ def _tranche_payments(
     if own["last"] > today:
         problems.append(
             PAYMENT_IN_FUTURE.format(
-                payment=_payments_where(tranche["id"], Q(value_date__gt=today)), tranche=name, date=own["last"], today=today
+                payment=_payments_where(tranche["id"], Q(value_date__gt=today)),
+                tranche=name,
+                date=own["last"],
+                today=today,
             )
         )
 
@@ -240,7 +255,9 @@ def _citations(problems: list[str]) -> None:
         if count:
             rows = list(uncited.order_by("id")[:NAMED])
             names = [
-                f"“{row.name}”" if hasattr(row, "name") else f"#{row.id} ({eur(row.amount_eur)} on {row.value_date:%d %b %Y})"
+                f"“{row.name}”"
+                if hasattr(row, "name")
+                else f"#{row.id} ({eur(row.amount_eur)} on {row.value_date:%d %b %Y})"
                 for row in rows
             ]
             problems.append(

@@ -22,10 +22,9 @@ from functools import partial
 from typing import Any, TypeVar
 
 from django.contrib.auth.models import AbstractUser, AnonymousUser
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Sum
-from django.utils import timezone
 from django.utils.text import capfirst
 
 from ..models import (

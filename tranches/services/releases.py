@@ -108,7 +108,9 @@ def _locked_drafts(changes: Sequence[Change]) -> tuple[list[Publishable], list[s
                 problems.append(DELETED_SINCE_REVIEW.format(model=label, pk=pk))
             elif record.version != change.version:
                 problems.append(
-                    CHANGED_SINCE_REVIEW.format(model=label, record=record, yours=change.version, current=record.version)
+                    CHANGED_SINCE_REVIEW.format(
+                        model=label, record=record, yours=change.version, current=record.version
+                    )
                 )
             elif record.status != Status.DRAFT:
                 problems.append(NOT_PENDING.format(model=label, record=record))
@@ -138,7 +140,9 @@ def release_publish(*, changes: Iterable[Change], user: User | None, note: str) 
             raise ValidationError(problems, code="changed_since_review")
         number = (Release.objects.aggregate(last=Max("number"))["last"] or 0) + 1
         now = timezone.now()
-        release = Release.objects.create(number=number, published_at=now, published_by=reviewer, note=note)
+        release = Release(number=number, published_at=now, note=note)
+        release.published_by = reviewer  # type: ignore[assignment]
+        release.save(force_insert=True)
         for record in drafts:
             published = PUBLISHED_MODEL[type(record)]
             published.objects.filter(id=record.pk, left__isnull=True).update(left=release)

@@ -1,4 +1,5 @@
-"""The public change log: each publication of a record compared with its previous publication."""
+"""The public change log: each published version of a record (the release it entered) compared with
+the version it replaced. Read from the published state only, never from drafts or history."""
 
 from __future__ import annotations
 
@@ -10,10 +11,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Model, OuterRef, QuerySet, Subquery
+from django.db.models import F, Model, OuterRef, QuerySet, Subquery
 
-from tranches.models import Citation, Component, Disbursement, Instrument, Publishable, Source, Status, Tranche
-from tranches.selectors import history_model
+from tranches.models import PUBLISHED_MODEL, Citation, Component, Disbursement, Instrument, Publishable, Source, Tranche
 
 # The public fields of each model, in the order a change lists them. Status, versions, timestamps,
 # dataset keys and who edited or published are never shown.
@@ -64,30 +64,30 @@ class InvalidCursor(ValueError):
 
 @dataclass(frozen=True)
 class ChangeCursor:
-    """A position in the change log, newest first: (published at, entity, history id)."""
+    """A position in the change log, newest first: (published at, entity, published version id)."""
 
     published_at: datetime.datetime
     entity: str
-    history_id: int
+    version_id: int
 
     def encode(self) -> str:
-        raw = json.dumps([self.published_at.isoformat(), self.entity, self.history_id])
+        raw = json.dumps([self.published_at.isoformat(), self.entity, self.version_id])
         return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
     @classmethod
     def decode(cls, value: str) -> ChangeCursor:
         try:
             raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
-            when, entity, history_id = json.loads(raw)
+            when, entity, version_id = json.loads(raw)
             published_at = datetime.datetime.fromisoformat(when)
-            if entity not in CHANGE_FIELDS or not isinstance(history_id, int) or published_at.tzinfo is None:
+            if entity not in CHANGE_FIELDS or not isinstance(version_id, int) or published_at.tzinfo is None:
                 raise InvalidCursor(value)
         except (ValueError, TypeError, UnicodeDecodeError) as exc:
             raise InvalidCursor(value) from exc
-        return cls(published_at=published_at, entity=entity, history_id=history_id)
+        return cls(published_at=published_at, entity=entity, version_id=version_id)
 
     def sort_key(self) -> tuple[datetime.datetime, int, int]:
-        return (self.published_at, CHANGE_ENTITIES.index(self.entity), self.history_id)
+        return (self.published_at, CHANGE_ENTITIES.index(self.entity), self.version_id)
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,8 @@ class Change:
 
     entity: str
     record_id: int
-    history_id: int
+    version_id: int
+    release: int
     published_at: datetime.datetime
     kind: str  # "added" (first publication) or "changed"
     label: str
@@ -112,7 +113,7 @@ class Change:
 
     @property
     def cursor(self) -> ChangeCursor:
-        return ChangeCursor(published_at=self.published_at, entity=self.entity, history_id=self.history_id)
+        return ChangeCursor(published_at=self.published_at, entity=self.entity, version_id=self.version_id)
 
 
 @dataclass(frozen=True)
@@ -122,24 +123,23 @@ class ChangePage:
 
 
 def _after_cursor(rows: QuerySet[Any], entity: str, cursor: ChangeCursor | None) -> QuerySet[Any]:
-    """Rows strictly older than ``cursor`` in the order (published at, entity, history id) desc."""
+    """Rows strictly older than ``cursor`` in the order (published at, entity, version id) desc."""
     if cursor is None:
         return rows
     rank, cursor_rank = CHANGE_ENTITIES.index(entity), CHANGE_ENTITIES.index(cursor.entity)
-    older = rows.filter(history_date__lt=cursor.published_at)
+    older = rows.filter(published_at__lt=cursor.published_at)
     if rank < cursor_rank:
-        return rows.filter(history_date__lte=cursor.published_at)
+        return rows.filter(published_at__lte=cursor.published_at)
     if rank == cursor_rank:
-        return older | rows.filter(history_date=cursor.published_at, history_id__lt=cursor.history_id)
+        return older | rows.filter(published_at=cursor.published_at, row_id__lt=cursor.version_id)
     return older
 
 
-def _previous_published(model: type[Model], field_name: str) -> Subquery:
-    history = history_model(model)
-    earlier = history.objects.filter(
-        id=OuterRef("id"), status=Status.PUBLISHED, history_id__lt=OuterRef("history_id")
-    ).order_by("-history_id")
-    return Subquery(earlier.values(field_name)[:1])
+def _previous_published(model: type[Publishable], field_name: str) -> Subquery:
+    """``field_name`` of the version this row replaced (it left the published state in the release
+    this row entered); NULL for a record's first version."""
+    replaced = PUBLISHED_MODEL[model].objects.filter(id=OuterRef("id"), left=OuterRef("entered"))
+    return Subquery(replaced.values(field_name)[:1])
 
 
 def _normal(model: type[Model], name: str, value: Any) -> Any:
@@ -165,22 +165,22 @@ def changes_page(
     collected: list[Change] = []
     for entity in entities:
         model, fields = CHANGE_FIELDS[entity]
-        rows = history_model(model).objects.filter(status=Status.PUBLISHED)
+        rows = PUBLISHED_MODEL[model].objects.annotate(published_at=F("entered__published_at"))
         if as_of is not None:
-            rows = rows.filter(history_date__lte=as_of)
+            rows = rows.filter(published_at__lte=as_of)
         if since is not None:
-            rows = rows.filter(history_date__gte=since)
+            rows = rows.filter(published_at__gte=since)
         rows = _after_cursor(rows, entity, cursor)
         annotations = {f"previous__{name}": _previous_published(model, name) for name in fields}
-        annotations["previous__history_id"] = _previous_published(model, "history_id")
+        annotations["previous__row_id"] = _previous_published(model, "row_id")
         values = (
             rows.annotate(**annotations)
-            .order_by("-history_date", "-history_id")
-            .values("id", "history_id", "history_date", *fields, *annotations)[: limit + 1]
+            .order_by("-published_at", "-row_id")
+            .values("id", "row_id", "entered_id", "published_at", *fields, *annotations)[: limit + 1]
         )
         for row in values:
             row.update({f"previous__{name}": _normal(model, name, row[f"previous__{name}"]) for name in fields})
-            first = row["previous__history_id"] is None
+            first = row["previous__row_id"] is None
             diffs = [
                 FieldChange(field=name, old=None if first else row[f"previous__{name}"], new=row[name])
                 for name in fields
@@ -190,8 +190,9 @@ def changes_page(
                 Change(
                     entity=entity,
                     record_id=row["id"],
-                    history_id=row["history_id"],
-                    published_at=row["history_date"],
+                    version_id=row["row_id"],
+                    release=row["entered_id"],
+                    published_at=row["published_at"],
                     kind="added" if first else "changed",
                     label=str(row[LABEL_FIELD[entity]]),
                     changes=diffs,
