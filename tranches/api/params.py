@@ -6,12 +6,20 @@ import datetime
 
 from rest_framework.request import Request
 
+from tranches.models import Release
+
 from .errors import InvalidParameter
 
 AS_OF = "as_of"
 AS_OF_HELP = (
-    "The data as published at the end of this day (UTC), rebuilt from history: YYYY-MM-DD. Default: as published now."
+    "The data as the latest release published by the end of this day (UTC) left it: YYYY-MM-DD. "
+    "Default: the latest release."
 )
+RELEASE = "release"
+RELEASE_HELP = "The data as release N published it (1, 2, 3…; see /api/v1/releases/). Default: the latest release."
+RELEASE_INVALID = "Enter a release number (1, 2, 3…); got {value!r}."
+RELEASE_UNKNOWN = "There is no release {number}; the latest is {latest}."
+RELEASE_AND_AS_OF = "Give either release or as_of, not both."
 AS_OF_INVALID = "Enter a date as YYYY-MM-DD, e.g. 2026-06-30; got {value!r}."
 
 
@@ -36,8 +44,27 @@ def end_of_day(day: datetime.date) -> datetime.datetime:
 
 
 def as_of_param(request: Request) -> datetime.datetime | None:
-    """``?as_of=YYYY-MM-DD`` as the end of that day in UTC, or None (now)."""
+    """The moment whose latest release a request reads, or None (the latest release):
+    ``?as_of=YYYY-MM-DD`` as the end of that day in UTC, or ``?release=N`` as the moment release N
+    was published (release times grow with their numbers, so the latest release by then is N).
+    Raises InvalidParameter for a bad value, an unknown release, or both parameters."""
     value = request.query_params.get(AS_OF)
+    number = request.query_params.get(RELEASE)
+    if value not in (None, "") and number not in (None, ""):
+        raise InvalidParameter(RELEASE, RELEASE_AND_AS_OF)
+    if number not in (None, ""):
+        return release_moment(str(number))
     if value is None or value == "":
         return None
     return end_of_day(parse_date(AS_OF, value))
+
+
+def release_moment(value: str) -> datetime.datetime:
+    """When release ``value`` was published; raises InvalidParameter naming ``release``."""
+    if not is_whole_number(value, max_digits=9):
+        raise InvalidParameter(RELEASE, RELEASE_INVALID.format(value=value))
+    release = Release.objects.filter(number=int(value)).values_list("published_at", flat=True).first()
+    if release is None:
+        latest = Release.objects.order_by("-number").values_list("number", flat=True).first() or "none yet"
+        raise InvalidParameter(RELEASE, RELEASE_UNKNOWN.format(number=int(value), latest=latest))
+    return release

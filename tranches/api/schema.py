@@ -1,4 +1,5 @@
-"""OpenAPI schema: every operation of the API documents ``as_of`` (all resources read history) and
+"""OpenAPI schema: every operation of the API documents ``as_of`` and ``release`` (every resource
+reads the published state of a release) and
 the ``format`` parameter (JSON, CSV, XLSX)."""
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 
-from .params import AS_OF, AS_OF_HELP
+from .params import AS_OF, AS_OF_HELP, RELEASE, RELEASE_HELP
 
 FORMAT_HELP = (
     "json (default), csv or xlsx; the Accept header works too. In CSV and XLSX, nested objects become "
@@ -20,7 +21,8 @@ FORMAT_HELP = (
 class AutoSchema(SpectacularAutoSchema):
     def get_override_parameters(self) -> list[Any]:
         as_of = OpenApiParameter(AS_OF, OpenApiTypes.DATE, description=AS_OF_HELP, required=False)
-        return [as_of, *super().get_override_parameters()]
+        release = OpenApiParameter(RELEASE, OpenApiTypes.INT, description=RELEASE_HELP, required=False)
+        return [as_of, release, *super().get_override_parameters()]
 
     def _get_format_parameters(self) -> list[dict[str, Any]]:
         parameters = super()._get_format_parameters()

@@ -18,6 +18,7 @@ publishes them together as Release N, all or nothing, in one transaction:
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -43,6 +44,7 @@ DELETED_SINCE_REVIEW = "{model} {pk} was deleted since you reviewed it. Review t
 NOT_PENDING = "{model} “{record}” has no pending change: it is published as it stands."
 # Serialises releases on PostgreSQL (pg_advisory_xact_lock); any number no other lock uses.
 RELEASE_LOCK_KEY = 0x4E1EA5E
+MICROSECOND = datetime.timedelta(microseconds=1)
 
 
 @dataclass(frozen=True, order=True)
@@ -138,8 +140,11 @@ def release_publish(*, changes: Iterable[Change], user: User | None, note: str) 
         drafts, problems = _locked_drafts(wanted)
         if problems:
             raise ValidationError(problems, code="changed_since_review")
-        number = (Release.objects.aggregate(last=Max("number"))["last"] or 0) + 1
-        now = timezone.now()
+        last = Release.objects.order_by("-number").values("number", "published_at").first()
+        number = (last["number"] if last else 0) + 1
+        # Release times grow with their numbers (``as_of`` picks "the latest release by then"),
+        # even if this server's clock is behind the one that published the previous release.
+        now = max(timezone.now(), last["published_at"] + MICROSECOND) if last else timezone.now()
         release = Release(number=number, published_at=now, note=note)
         release.published_by = reviewer  # type: ignore[assignment]
         release.save(force_insert=True)
