@@ -15,10 +15,10 @@ CheckConstraints keep, by construction, in integer cents:
 - each stage reached has its date, dates are in order (planned ≤ approved ≤ paid ≤ disbursed,
   withheld or cancelled) and none is in the future (all fall in the two years before today).
 
-Records are published (only published versions count publicly), with **one history row each**:
-public reads (the API, ``as_of``, the figure snapshots) read the latest published history row, not
-the live tables, so without it nothing would be public. The admin path writes two (the draft, then
-its publication); one, the publication, gives the same public state at half the rows.
+Records are published by one release of their own ("SYNTHETIC benchmark data …"): each record is
+written to its live table and, as that release's version, to its published table (public reads,
+``as_of`` and the figure snapshots read only those). No history rows are written: history is the
+audit log of edits, and generated data has none.
 
 A second run replaces the previous synthetic data (same sizes, never doubled). One transaction:
 a failure leaves the database as it was.
@@ -40,12 +40,25 @@ from django.db import connection, models, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from .models import Citation, Component, Disbursement, Grade, Instrument, Publishable, Source, Stage, Status, Tranche
+from .models import (
+    PUBLISHED_MODEL,
+    Citation,
+    Component,
+    Disbursement,
+    Grade,
+    Instrument,
+    Publishable,
+    Purpose,
+    Release,
+    Source,
+    Stage,
+    Status,
+    Tranche,
+)
 
 NAME_PREFIX = "SYNTHETIC"
 SLUG_PREFIX = "synthetic-"
 KEY_PREFIX = "synthetic:"
-HISTORY_REASON = "synthetic data (generate_synthetic_data)"
 REAL_DATA_PRESENT = (
     "Refused: the database holds real data ({found}). Synthetic records would be published beside it "
     "and counted in its public figures. Use an empty database, or --force if you really mean it."
@@ -86,7 +99,7 @@ class SyntheticCounts:
 
 @dataclass
 class SyntheticReport:
-    rows: dict[str, int] = field(default_factory=dict)  # rows written per table (live + history)
+    rows: dict[str, int] = field(default_factory=dict)  # records written per table (live + published)
     replaced: int = 0  # synthetic rows of a previous run deleted first
     seconds: float = 0.0
 
@@ -119,16 +132,22 @@ def _synthetic(model: type[Publishable]) -> models.QuerySet[Any]:
 
 
 def synthetic_delete() -> int:
-    """Delete every synthetic record and its history (raw deletes: no per-row signals). Returns the
+    """Delete every synthetic record, its published versions and history, and the synthetic releases
+    (raw deletes: no per-row signals). Returns the
     rows deleted. Raises IntegrityError if a real record points at a synthetic one."""
     deleted = 0
     order = (Citation, Disbursement, Tranche, Component, Instrument, Source)  # children first
     with transaction.atomic():
         for model in order:
-            history = model.history.model
-            deleted += history.objects.filter(id__in=_synthetic(model).values("id"))._raw_delete(connection.alias)
+            ids = _synthetic(model).values("id")
+            deleted += model.history.model.objects.filter(id__in=ids)._raw_delete(connection.alias)
+            deleted += PUBLISHED_MODEL[model].objects.filter(id__in=ids)._raw_delete(connection.alias)
         for model in order:
             deleted += _synthetic(model)._raw_delete(connection.alias)
+        releases = Release.objects.filter(note__startswith=NAME_PREFIX)
+        for published in PUBLISHED_MODEL.values():  # a synthetic release that published nothing else
+            releases = releases.exclude(number__in=published.objects.values("entered_id"))
+        deleted += releases._raw_delete(connection.alias)
     return int(deleted)
 
 
@@ -136,8 +155,8 @@ def synthetic_delete() -> int:
 
 
 def _tables(models_: Iterable[type[Publishable]]) -> list[type[models.Model]]:
-    """Each model and its history model."""
-    return [table for model in models_ for table in (model, model.history.model)]
+    """Each model and its published model."""
+    return [table for model in models_ for table in (model, PUBLISHED_MODEL[model])]
 
 
 def _field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
@@ -168,25 +187,24 @@ def _insert(model: type[models.Model], names: Sequence[str], rows: Iterable[Sequ
 
 
 class _Table:
-    """The live table of a model and its history table, written with explicit ids so that children
-    can point at parents without reading them back."""
+    """The live table of a model and its published table, written with explicit ids so that
+    children can point at parents without reading them back."""
 
     PUBLIC = ("status", "published_at", "published_by_id", "dataset_key", "version", "created_at", "updated_at")
-    HISTORY = ("history_id", "history_date", "history_change_reason", "history_type", "history_user_id")
 
-    def __init__(self, model: type[Publishable], names: Sequence[str], now: datetime.datetime) -> None:
-        self.model, self.history = model, model.history.model
+    def __init__(self, model: type[Publishable], names: Sequence[str], now: datetime.datetime, release: int) -> None:
+        self.model, self.published = model, PUBLISHED_MODEL[model]
+        self.own = tuple(names)
         self.names = ("id", *self.PUBLIC, *names)
-        self.now = now
+        self.now, self.release = now, release
         self.next_id = (model._default_manager.aggregate(m=Max("id"))["m"] or 0) + 1
-        self.next_history_id = (self.history.objects.aggregate(m=Max("history_id"))["m"] or 0) + 1
 
     def public(self, key: str | None) -> tuple[Any, ...]:
         return (Status.PUBLISHED, self.now, None, key, 1, self.now, self.now)
 
     def write(self, rows: Callable[[], Iterable[Sequence[Any]]], total: int, progress: Progress) -> int:
         """Write ``rows()`` (each: id, public columns, own columns) to the live table, then again, as
-        the records' publication, to the history table. Returns how many records were written."""
+        the synthetic release's version, to the published table. Returns how many were written."""
         what = str(self.model._meta.verbose_name_plural)
         every = max(total // 20, 1)
         written = 0
@@ -201,10 +219,9 @@ class _Table:
                     progress(label, written, total)
 
         _insert(self.model, self.names, counted(what, rows()))
-        extra = (self.now, HISTORY_REASON, "+", None)
-        first = self.next_history_id
-        history = ((*row, first + n, *extra) for n, row in enumerate(rows()))
-        _insert(self.history, (*self.names, *self.HISTORY), counted(f"{what} (history)", history))
+        skip = 1 + len(self.PUBLIC)
+        published = ((row[0], *row[skip:], self.release) for row in rows())
+        _insert(self.published, ("id", *self.own, "entered"), counted(f"{what} (published)", published))
         return written
 
 
@@ -238,7 +255,7 @@ def synthetic_generate(
     progress: Progress | None = None,
 ) -> SyntheticReport:
     """Replace the synthetic data with a new set of ``counts`` records, all published, each with one
-    history row. Amounts in EUR with cents. The same ``seed`` and day give the same data.
+    published version, in one release of their own. Amounts in EUR with cents. The same ``seed`` and day give the same data.
     Raises RealDataError if the database holds records that are not synthetic (unless ``force``)."""
     counts = counts or SyntheticCounts()
     report = SyntheticReport()
@@ -256,33 +273,44 @@ def synthetic_generate(
         if found and not force:
             raise RealDataError(REAL_DATA_PRESENT.format(found=", ".join(found)))
         now = timezone.now()
-        source_t = _Table(Source, ("publisher", "title", "published_on", "url", "grade", "notes"), now)
+        # Ids continue after those of the data replaced (taken before it is deleted): never reused.
+        last_ids = {model: (model._default_manager.aggregate(m=Max("id"))["m"] or 0) for model in SYNTHETIC_MODELS}
+        report.replaced = synthetic_delete()
+        last = Release.objects.order_by("-number").first()
+        release = Release.objects.create(
+            number=(last.number if last else 0) + 1,
+            published_at=max(now, last.published_at + datetime.timedelta(microseconds=1)) if last else now,
+            note=f"{NAME_PREFIX} benchmark data from manage.py generate_synthetic_data (seed {seed}); not real figures.",
+        )
+        Purpose.objects.bulk_create([Purpose(name=name) for name in PURPOSES], ignore_conflicts=True)
+        source_t = _Table(Source, ("publisher", "title", "published_on", "url", "grade", "notes"), now, release.number)
         instrument_t = _Table(
             Instrument,
             ("name", "short_name", "slug", "legal_basis", "legal_basis_url", "amount", "currency", "period_start",
              "period_end", "lender", "borrower", "description"),
-            now,
+            now, release.number,
         )  # fmt: skip
-        component_t = _Table(Component, ("instrument_id", "name", "slug", "amount", "description"), now)
+        component_t = _Table(Component, ("instrument_id", "name", "slug", "amount", "description"), now, release.number)
         tranche_t = _Table(
             Tranche,
             ("component_id", "name", "slug", "purpose", "amount", "stage", "planned_on", "approved_on",
              "disbursed_on", "withheld_on", "cancelled_on", "budget_year", "notes"),
-            now,
+            now, release.number,
         )  # fmt: skip
         payment_t = _Table(
             Disbursement,
             ("tranche_id", "value_date", "amount_eur", "reported_amount", "reported_currency", "notes"),
             now,
+            release.number,
         )
         citation_t = _Table(
             Citation,
             ("source_id", "instrument_id", "component_id", "tranche_id", "disbursement_id", "figure", "quote",
              "claimed_amount", "claimed_currency", "is_used", "locator"),
-            now,
+            now, release.number,
         )  # fmt: skip
-        # Ids continue after those of the data replaced (taken before it is deleted): never reused.
-        report.replaced = synthetic_delete()
+        for table in (source_t, instrument_t, component_t, tranche_t, payment_t, citation_t):
+            table.next_id = max(table.next_id, last_ids[table.model] + 1)
         note = f"{NAME_PREFIX} benchmark data from manage.py generate_synthetic_data; not real figures."
 
         # One source that says what this is.
@@ -352,7 +380,7 @@ def synthetic_generate(
             if how_many == 0 and tranches[index][2] == Stage.DISBURSED:
                 tranches[index] = (*tranches[index][:2], Stage.APPROVED, *tranches[index][3:])
 
-        # The payments, kept compact (a few bytes a row) and streamed twice: live rows and history.
+        # The payments, kept compact (a few bytes a row) and streamed twice: live and published rows.
         pay_tranche, pay_day, pay_cents = array("q"), array("q"), array("q")
         stage_dates: dict[int, tuple[datetime.date | None, datetime.date | None, datetime.date | None]] = {}
         for index, how_many in zip(paying, payments, strict=True):

@@ -8,9 +8,10 @@ from django.conf import settings
 from django.urls import reverse
 
 from tests.factories import ComponentFactory, TrancheFactory
+from tests.releases import citations_of, released
 from tranches import services
 from tranches.dataset import dataset_load
-from tranches.models import Instrument, Status, Tranche
+from tranches.models import Instrument, Purpose, Release, Status, Tranche
 from tranches.money import eur
 
 pytestmark = pytest.mark.django_db
@@ -48,8 +49,8 @@ def tranche_form(component, **fields) -> dict:
 @pytest.fixture
 def defence():
     component = ComponentFactory(name="Defence", amount=60 * BN)
-    services.records_publish(records=[component.instrument, component], user=None)
-    TrancheFactory(component=component, amount=57 * BN)
+    released(component.instrument, component)
+    TrancheFactory(component=component, amount=57 * BN, name="Big tranche", purpose="drones")
     return component
 
 
@@ -120,38 +121,71 @@ def test_a_disbursed_tranche_without_its_payment_is_refused_on_the_form(client, 
     assert not Tranche.objects.filter(slug="defence-2").exists()
 
 
-def publish_action(client, model: str, pks) -> object:
-    return client.post(
-        reverse(f"admin:tranches_{model}_changelist"),
-        {"action": "publish_selected", "_selected_action": [str(pk) for pk in pks]},
-        follow=True,
-    )
+def review_url(*records) -> str:
+    tokens = "&".join(f"change={services.Change.of(record).token}" for record in records)
+    return f"{reverse('admin:tranches_release_review')}?{tokens}"
 
 
-def test_an_editor_has_no_publish_action_and_cannot_use_it(client, editor, defence):
+def test_an_editor_sees_the_pending_changes_but_cannot_review_or_publish(client, editor, defence):
     client.force_login(editor)
     tranche = Tranche.objects.get(component=defence)
-    changelist = client.get(reverse("admin:tranches_tranche_changelist"))
-    assert "publish_selected" not in changelist.content.decode()
-    publish_action(client, "tranche", [tranche.pk])
-    tranche.refresh_from_db()
-    assert tranche.status == Status.DRAFT
+    page = client.get(reverse("admin:tranches_release_pending")).content.decode()
+    assert "Big tranche" in page
+    assert "Only reviewers can publish." in page
+    assert 'name="change"' not in page
+    assert client.get(review_url(tranche)).status_code == 403
+    response = client.post(
+        reverse("admin:tranches_release_review"), {"change": [services.Change.of(tranche).token], "note": "x"}
+    )
+    assert response.status_code == 403
+    assert Release.objects.count() == 1
 
 
-def test_a_reviewer_publishes_from_the_list(client, reviewer, defence):
-    client.force_login(reviewer)
+def test_a_reviewer_reviews_old_and_new_values_figures_and_checks_then_publishes(client, reviewer, defence):
+    # Given a draft tranche with its draft citation (of a source published already)
     tranche = Tranche.objects.get(component=defence)
-    response = publish_action(client, "tranche", [tranche.pk])
-    assert "Published 1 tranches." in response.content.decode()
+    Purpose.objects.create(name="drones")
+    extra = [r for r in citations_of(tranche) if r.status == Status.DRAFT]
+    client.force_login(reviewer)
+    # When the reviewer opens the review of the two changes
+    page = client.get(review_url(tranche, *extra)).content.decode()
+    # Then each change is shown with human field names, and the figures before and after
+    assert '<th scope="row">Amount (EUR)</th><td>—</td><td>€57,000,000,000.00 (€57.0bn)</td>' in page
+    assert "€0.00 (€0.00)" in page and "€57,000,000,000.00 (€57.0bn)" in page
+    assert 'id="review-checks-ok"' in page
+    assert "Publish as Release 2" in page
+    # When they publish with a note
+    data = {"change": [services.Change.of(r).token for r in (tranche, *extra)], "note": "The big tranche"}
+    response = client.post(reverse("admin:tranches_release_review"), data, follow=True)
+    # Then Release 2 is public, by them, with the note
+    assert "Release 2 published (2 change(s))." in response.content.decode()
+    release = Release.objects.get(number=2)
+    assert (release.published_by, release.note) == (reviewer, "The big tranche")
     tranche.refresh_from_db()
     assert (tranche.status, tranche.published_by) == (Status.PUBLISHED, reviewer)
 
 
-def test_publishing_a_child_before_its_parent_shows_an_error(client, reviewer):
+def test_the_review_shows_why_a_release_would_be_refused(client, reviewer, defence):
+    tranche = Tranche.objects.get(component=defence)  # no citation, purpose not on the list
     client.force_login(reviewer)
-    tranche = TrancheFactory()
-    response = publish_action(client, "tranche", [tranche.pk])
-    assert "Nothing was published. Publish component" in response.content.decode()
+    page = client.get(review_url(tranche)).content.decode()
+    assert "1 published tranches would have no citation of a published source" in page
+    assert "which is not on the list of purposes" in page
+    assert 'Publish as Release 2" disabled' in page
+
+
+def test_publishing_a_change_edited_after_the_review_is_refused_on_the_page(client, reviewer, editor, defence):
+    tranche = Tranche.objects.get(component=defence)
+    Purpose.objects.create(name="drones")
+    extra = [r for r in citations_of(tranche) if r.status == Status.DRAFT]
+    reviewed = [services.Change.of(r).token for r in (tranche, *extra)]
+    tranche.amount = 58 * BN  # an editor changes it after the review was opened
+    services.tranche_save(tranche=tranche, user=editor)
+    client.force_login(reviewer)
+    response = client.post(reverse("admin:tranches_release_review"), {"change": reviewed, "note": "Big"})
+    assert response.status_code == 200
+    assert "changed since you reviewed it" in response.content.decode()
+    assert Release.objects.count() == 1
 
 
 def test_the_instrument_page_shows_committed_disbursed_and_remaining(client, editor):

@@ -1,4 +1,5 @@
-"""The versioned initial dataset: seeded figures, an idempotent loader, and refusal of bad files."""
+"""The versioned initial dataset: it seeds an empty database as Release 1, never overwrites a
+database with data, and bad files are refused with nothing written."""
 
 from decimal import Decimal
 from io import StringIO
@@ -8,9 +9,10 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
-from tranches import selectors
+from tests.releases import released
+from tranches import selectors, services
 from tranches.dataset import DatasetError, dataset_load
-from tranches.models import PUBLISHABLE_MODELS, Citation, Component, Instrument, Status, Tranche
+from tranches.models import PUBLISHABLE_MODELS, Citation, Component, Instrument, Release, Status, Tranche
 
 pytestmark = pytest.mark.django_db
 BN = Decimal(1_000_000_000)
@@ -88,14 +90,49 @@ def test_a_second_run_changes_nothing(loaded):
     assert sum(report.created.values()) + sum(report.updated.values()) + report.published == 0
 
 
-def test_an_edited_file_updates_only_what_changed(loaded, tmp_path):
+def test_the_file_seeds_an_empty_database_as_release_one(loaded):
+    release = Release.objects.get()
+    assert (release.number, release.published_by) == (1, None)
+    assert release.note == "Initial dataset: the figures and sources of initial_dataset.toml, as first loaded."
+    assert selectors.public_versions(Tranche).count() == Tranche.objects.count() == 2
+
+
+def test_an_edited_file_only_reports_its_differences_on_a_database_with_data(loaded, tmp_path):
+    # Given a database seeded from the file, and an edited file
     path = edited_copy(tmp_path, 'purpose = "drones"', 'purpose = "drones and air defence"')
-    history = history_rows()
+    rows, history = record_rows(), history_rows()
+    # When it is loaded again
     report = dataset_load(path=path)
+    # Then nothing is written, and the report names what differs
+    assert (record_rows(), history_rows(), Release.objects.count()) == (rows, history, 1)
     assert report.updated == {"tranches": 1}
-    assert report.published == 1
-    assert history_rows() == history + 2  # the change, then its publication
-    assert Tranche.objects.get(dataset_key="usl-defence-drones-1").purpose == "drones and air defence"
+    assert report.differences == ["tranches key 'usl-defence-drones-1': purpose"]
+    assert "nothing was written" in report.summary()
+    assert Tranche.objects.get(dataset_key="usl-defence-drones-1").purpose == "drones"
+
+
+def test_with_drafts_the_differences_become_drafts_for_a_reviewer(loaded, tmp_path):
+    path = edited_copy(tmp_path, 'purpose = "drones"', 'purpose = "drones and air defence"')
+    report = dataset_load(path=path, drafts=True)
+    tranche = Tranche.objects.get(dataset_key="usl-defence-drones-1")
+    assert (tranche.purpose, tranche.status) == ("drones and air defence", Status.DRAFT)
+    assert selectors.public_versions(Tranche).get(id=tranche.pk).purpose == "drones"
+    assert Release.objects.count() == 1
+    assert "Saved as drafts" in report.summary()
+
+
+def test_a_restart_leaves_a_reviewed_edit_in_place(loaded, reviewer):
+    # Given a reviewer who corrected a record that came from the file and released it
+    tranche = Tranche.objects.get(dataset_key="usl-defence-drones-1")
+    tranche.notes = "Corrected by the newsroom"
+    services.tranche_save(tranche=tranche, user=reviewer)
+    released(tranche, user=reviewer, note="Correct the drones note")
+    # When `make run` starts again (it runs load_dataset)
+    call_command("load_dataset", stdout=StringIO())
+    # Then the reviewed edit is still the published one, and no release was made
+    assert selectors.public_versions(Tranche).get(id=tranche.pk).notes == "Corrected by the newsroom"
+    assert Tranche.objects.get(pk=tranche.pk).notes == "Corrected by the newsroom"
+    assert Release.objects.count() == 2
 
 
 def test_a_syntax_error_is_refused_naming_the_line_and_nothing_is_written(tmp_path):
@@ -140,12 +177,16 @@ def test_the_command_reports_progress_and_fails_cleanly_on_a_bad_file(tmp_path):
     out = StringIO()
     call_command("load_dataset", stdout=out)
     assert "tranches: 2 record(s)" in out.getvalue()
-    assert "Dataset loaded." in out.getvalue()
+    assert "Published as Release 1." in out.getvalue()
     with pytest.raises(CommandError, match="Nothing was written"):
         call_command("load_dataset", str(tmp_path / "missing.toml"), stdout=StringIO())
 
 
-def test_draft_mode_leaves_new_records_for_a_reviewer():
-    dataset_load(path=DATASET, publish=False)
-    assert not Instrument.objects.filter(status=Status.PUBLISHED).exists()
-    assert not selectors.public_versions(Instrument).exists()
+def test_a_file_whose_figures_break_a_release_check_seeds_nothing(tmp_path):
+    # a payment dated before the loan's period (2026–2027)
+    path = edited_copy(tmp_path, "value_date = 2026-06-30", "value_date = 2025-06-30")
+    with pytest.raises(DatasetError) as exc:
+        dataset_load(path=path)
+    assert any("outside USL's period (01 Jan 2026 – 31 Dec 2027)" in problem for problem in exc.value.problems)
+    assert record_rows() == 0
+    assert not Release.objects.exists()

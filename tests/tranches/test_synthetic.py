@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tranches.dataset import dataset_load
-from tranches.models import Citation, Component, Disbursement, Instrument, Source, Stage, Status, Tranche
+from tranches.models import Citation, Component, Disbursement, Instrument, Release, Source, Stage, Status, Tranche
 from tranches.selectors import public_versions
 from tranches.synthetic import (
     NAME_PREFIX,
@@ -78,15 +78,17 @@ def test_synthetic_data_keeps_every_rule_of_the_services() -> None:
     assert Disbursement.objects.aggregate(last=Max("value_date"))["last"] <= today
 
 
-def test_synthetic_data_is_published_with_one_history_row_each_and_marked() -> None:
+def test_synthetic_data_is_published_in_a_release_of_its_own_and_marked() -> None:
     synthetic_generate(counts=SMALL)
 
+    (release,) = Release.objects.all()
+    assert release.note.startswith(NAME_PREFIX)
     for model in SYNTHETIC_MODELS:
         rows = model._default_manager.all()
         assert not rows.exclude(status=Status.PUBLISHED).exists()
         assert not rows.filter(published_at__isnull=True).exists()
-        assert model.history.model.objects.count() == rows.count()
         assert public_versions(model).count() == rows.count()  # all of it is public
+        assert public_versions(model, release=release.number).count() == rows.count()
     assert not Instrument.objects.exclude(name__startswith=NAME_PREFIX).exists()
     assert not Instrument.objects.exclude(slug__startswith="synthetic-").exists()
     assert not Component.objects.exclude(name__startswith=NAME_PREFIX).exists()
@@ -124,9 +126,11 @@ def test_a_second_run_replaces_the_synthetic_data() -> None:
 
     report = synthetic_generate(counts=SMALL)
 
-    assert report.replaced == 2 * (1 + 2 + 5 + 45 + 600 + 7)  # each record and its history row
+    # each record and its published version, and the first synthetic release
+    assert report.replaced == 2 * (1 + 2 + 5 + 45 + 600 + 7) + 1
     assert Instrument.objects.count() == 2
-    assert Disbursement.objects.count() == Disbursement.history.model.objects.count() == 600
+    assert Disbursement.objects.count() == public_versions(Disbursement).count() == 600
+    assert Release.objects.count() == 1
     assert first.isdisjoint(Instrument.objects.values_list("pk", flat=True))
     assert over_allocated() == []
 
@@ -149,7 +153,7 @@ def test_the_command_reports_progress_and_what_it_wrote(capsys: Any) -> None:
 
     out = capsys.readouterr().out
     assert f"Generating {NAME_PREFIX} data: 1 instruments, 2 components, 8 tranches, 40 disbursements" in out
-    assert "] disbursements (history)" in out
+    assert "] disbursements (published)" in out
     assert "Wrote 1 sources, 1 instruments, 2 components, 8 tranches, 40 disbursements, 3 citations" in out
     assert "refresh_figures" in out
 
