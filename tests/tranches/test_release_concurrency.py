@@ -105,9 +105,7 @@ def test_two_releases_at_the_same_instant_cannot_together_over_allocate(defence)
     reviews = [drafts_for(t1), drafts_for(t2)]
 
     # When two reviewers publish T1 and T2 at the same instant (each alone: €56bn, fine)
-    outcomes = run_concurrently(
-        lambda i: services.release_publish(changes=reviews[i], user=None, note=f"T{i + 1}"), 2
-    )
+    outcomes = run_concurrently(lambda i: services.release_publish(changes=reviews[i], user=None, note=f"T{i + 1}"), 2)
 
     # Then one is published and the other refused; the public total never exceeds €60bn
     assert outcomes == Counter(saved=1, refused=1)
@@ -198,7 +196,7 @@ def test_mixed_concurrent_saves_and_releases_never_deadlock_or_lose_a_save(defen
                         services.release_publish(changes=drafts, user=None, note=f"writer {index} step {step}")
             except ValidationError:
                 pass  # a refusal (stale edit, changed since review, a check) is an answer, not a fault
-            except Exception as exc:  # noqa: BLE001 (a deadlock or any other fault fails the test below)
+            except Exception as exc:  # a deadlock or any other fault fails the test below
                 with lock:
                     errors.append(f"{action}: {type(exc).__name__}: {exc}")
 
