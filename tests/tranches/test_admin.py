@@ -151,7 +151,7 @@ def test_a_reviewer_reviews_old_and_new_values_figures_and_checks_then_publishes
     page = client.get(review_url(tranche, *extra)).content.decode()
     # Then each change is shown with human field names, and the figures before and after
     assert '<th scope="row">Amount (EUR)</th><td>—</td><td>€57,000,000,000.00 (€57.0bn)</td>' in page
-    assert "€0.00 (€0.00)" in page and "€57,000,000,000.00 (€57.0bn)" in page
+    assert "<td>committed</td><td>€0.00 (€0.00)</td><td>€57,000,000,000.00 (€57.0bn)</td>" in page
     assert 'id="review-checks-ok"' in page
     assert "Publish as Release 2" in page
     # When they publish with a note
