@@ -235,3 +235,23 @@ def test_saving_a_form_opened_before_someone_elses_save_is_refused(client, edito
     assert "was changed by someone else after you opened it" in response.content.decode()
     tranche.refresh_from_db()
     assert (tranche.purpose, tranche.notes) == ("artillery", "")
+
+
+def test_an_amount_shows_its_thousands_and_scale_beside_the_input(client, editor, defence):
+    client.force_login(editor)
+    tranche = Tranche.objects.get(component=defence)
+    page = client.get(reverse("admin:tranches_tranche_change", args=[tranche.pk])).content.decode()
+    assert '<output class="amount-scale" for="id_amount">€57,000,000,000.00 (€57.0bn)</output>' in page
+    assert "tranches/amount.js" in page
+
+
+def test_the_history_shows_what_an_editor_changed_without_bookkeeping(client, editor, reviewer, defence):
+    tranche = Tranche.objects.get(component=defence)
+    tranche.amount = 50 * BN
+    services.tranche_save(tranche=tranche, user=editor)
+    client.force_login(reviewer)
+    page = client.get(reverse("admin:tranches_tranche_history", args=[tranche.pk])).content.decode()
+    assert "draft saved" in page
+    assert "<strong>Amount (EUR):</strong>" in page
+    assert "<strong>Version:</strong>" not in page
+    assert "<strong>Updated at:</strong>" not in page

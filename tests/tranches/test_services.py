@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from tests.factories import ComponentFactory, DisbursementFactory, InstrumentFactory, TrancheFactory
+from tests.releases import released
 from tranches import services
 from tranches.models import (
     AMOUNT_NOT_POSITIVE,
@@ -32,9 +33,11 @@ def test_components_may_not_exceed_their_instrument():
     # When a €31bn component is added
     with pytest.raises(ValidationError) as exc:
         services.component_save(component=Component(instrument=instrument, name="Budget", slug="b", amount=31 * BN))
-    # Then it is refused with the numbers, and nothing is written
+    # Then it is refused with the numbers (saying that the €60bn component is a draft), and nothing is written
     assert exc.value.messages == [
         services.COMPONENTS_EXCEED_INSTRUMENT.format(parent=instrument, total="€91.0bn", limit="€90.0bn")
+        + " "
+        + services.DRAFTS_IN_TOTAL.format(drafts="€60.0bn")
     ]
     assert instrument.components.count() == 1
 
@@ -52,8 +55,20 @@ def test_tranche_pushing_defence_past_60bn_is_refused_naming_the_numbers():
     tranche = TrancheFactory.build(component=defence, amount=4 * BN)
     with pytest.raises(ValidationError) as exc:
         services.tranche_save(tranche=tranche)
-    assert exc.value.messages == [f"Tranches of {defence} would total €61.0bn, but the component is €60.0bn."]
+    assert exc.value.messages == [
+        f"Tranches of {defence} would total €61.0bn, but the component is €60.0bn. "
+        "That total counts €57.0bn of other drafts not yet published (every saved row counts)."
+    ]
     assert defence.tranches.count() == 1
+
+
+def test_a_refusal_counts_no_drafts_when_the_others_are_published():
+    defence = ComponentFactory(name="Defence", amount=60 * BN)
+    published = TrancheFactory(component=defence, amount=57 * BN)
+    released(defence.instrument, defence, published)
+    with pytest.raises(ValidationError) as exc:
+        services.tranche_save(tranche=TrancheFactory.build(component=defence, amount=4 * BN))
+    assert exc.value.messages == [f"Tranches of {defence} would total €61.0bn, but the component is €60.0bn."]
 
 
 def test_raising_a_tranche_within_the_component_is_accepted_but_past_it_is_refused():
@@ -84,6 +99,8 @@ def test_disbursements_may_not_exceed_their_tranche():
         services.disbursement_save(disbursement=payment)
     assert exc.value.messages == [
         services.DISBURSEMENTS_EXCEED_TRANCHE.format(parent=tranche, total="€3,900,000,000.01", limit="€3.9bn")
+        + " "
+        + services.DRAFTS_IN_TOTAL.format(drafts="€3.0bn")
     ]
     assert tranche.disbursements.count() == 1
 

@@ -3,6 +3,7 @@ form with the user's input kept, never as a server error."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -22,12 +23,41 @@ from ..money import eur
 REFUSED_ATTR = "_service_refusal"
 
 
+# Bookkeeping a reviewer need not read in the history of a record.
+HISTORY_HIDDEN_FIELDS = ["version", "created_at", "updated_at", "published_at", "published_by", "dataset_key"]
+
+
+class AmountInput(forms.NumberInput):
+    """An amount input with, beside it, the amount with thousands separators and its scale
+    ("€3,900,000,000.00 (€3.9bn)"), kept up to date as the editor types (tranches/amount.js)."""
+
+    class Media:
+        js = ("tranches/amount.js",)
+
+    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> str:
+        html = super().render(name, value, attrs, renderer)
+        field_id = (attrs or {}).get("id", f"id_{name}")
+        try:
+            shown = amount_both(Decimal(str(value))) if value not in (None, "") else ""
+        except ArithmeticError:
+            shown = ""
+        return format_html('{} <output class="amount-scale" for="{}">{}</output>', html, field_id, shown)
+
+
+def amount_both(amount: Decimal) -> str:
+    """'€3,900,000,000.00 (€3.9bn)': every cent, and the scale beside it."""
+    return f"€{amount:,.2f} ({eur(amount)})"
+
+
 class HiddenVersionMixin:
-    """Round-trip the version the editor started from, so a save over someone else's is refused."""
+    """Round-trip the version the editor started from, so a save over someone else's is refused;
+    amounts get the AmountInput."""
 
     def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "version":
             kwargs["widget"] = forms.HiddenInput
+        elif isinstance(db_field, models.DecimalField) and "amount" in db_field.name:
+            kwargs["widget"] = AmountInput(attrs={"step": "0.01"})
         return super().formfield_for_dbfield(db_field, request, **kwargs)  # type: ignore[misc]
 
 
@@ -108,6 +138,20 @@ class ServiceAdmin(HiddenVersionMixin, SimpleHistoryAdmin):
         if obj is not None and obj.is_public:
             return False
         return super().has_delete_permission(request, obj)
+
+    def set_history_delta_changes(
+        self, request: HttpRequest, historical_records: Any, foreign_keys_are_objs: bool = True
+    ) -> None:
+        """simple_history's "what changed" of each version, without the bookkeeping fields."""
+        previous = None
+        for current in historical_records:
+            if previous is not None:
+                delta = previous.diff_against(
+                    current, excluded_fields=HISTORY_HIDDEN_FIELDS, foreign_keys_are_objs=foreign_keys_are_objs
+                )
+                helper = self.get_historical_record_context_helper(request, previous)
+                previous.history_delta_changes = helper.context_for_delta_changes(delta)
+            previous = current
 
     def history_form_view(
         self, request: HttpRequest, object_id: str, version_id: str, extra_context: Any = None

@@ -46,6 +46,7 @@ from ..money import eur
 COMPONENTS_EXCEED_INSTRUMENT = "Components of {parent} would total {total}, but the instrument is {limit}."
 TRANCHES_EXCEED_COMPONENT = "Tranches of {parent} would total {total}, but the component is {limit}."
 DISBURSEMENTS_EXCEED_TRANCHE = "Disbursements of {parent} would total {total}, but the tranche is {limit}."
+DRAFTS_IN_TOTAL = "That total counts {drafts} of other drafts not yet published (every saved row counts)."
 DISBURSED_NOT_PAID = "{tranche} is marked disbursed, but its disbursements total {total} of its {limit}."
 STALE_EDIT = (
     "{model} “{record}” was changed by someone else after you opened it (it is now at version {current}, "
@@ -62,6 +63,10 @@ _pending_checks: ContextVar[dict[tuple[Any, ...], Callable[[], None]] | None] = 
 )
 
 
+# The rows written in the current checked_together() block: a refusal counts the other drafts apart.
+_written: ContextVar[set[tuple[type[Publishable], int]] | None] = ContextVar("written", default=None)
+
+
 @contextlib.contextmanager
 def checked_together() -> Iterator[None]:
     """Run several writes in one transaction and check the rules across rows once, at the end.
@@ -71,11 +76,13 @@ def checked_together() -> Iterator[None]:
         yield
         return
     token = _pending_checks.set({})
+    written = _written.set(set())
     try:
         with transaction.atomic():
             yield
             check_pending()
     finally:
+        _written.reset(written)
         _pending_checks.reset(token)
 
 
@@ -137,7 +144,12 @@ def _total(queryset: models.QuerySet[Any], field: str) -> Decimal:
 def _check_within(parent: Publishable, limit: Decimal, children: models.QuerySet[Any], field: str, msg: str) -> None:
     total = _total(children, field)
     if total > limit:
-        raise ValidationError(msg.format(parent=parent, total=eur(total), limit=eur(limit)), code="over_allocated")
+        message = msg.format(parent=parent, total=eur(total), limit=eur(limit))
+        written = [pk for model, pk in (_written.get() or ()) if model is children.model]
+        drafts = _total(children.filter(status=Status.DRAFT).exclude(pk__in=written), field)
+        if drafts:
+            message += " " + DRAFTS_IN_TOTAL.format(drafts=eur(drafts))
+        raise ValidationError(message, code="over_allocated")
 
 
 def _check_instrument(instrument_id: int) -> None:
@@ -182,16 +194,17 @@ def _write(record: P, user: User | None, reason: str | None) -> P:
     record.status = Status.DRAFT
     if user is not None and user.is_authenticated:
         record._history_user = user  # type: ignore[attr-defined]
-    if reason:
-        record._change_reason = reason  # type: ignore[attr-defined]
+    record._change_reason = reason or ("draft created" if record.pk is None else "draft saved")  # type: ignore[attr-defined]
     record.save()
+    if (written := _written.get()) is not None:
+        written.add((type(record), record.pk))
     return record
 
 
 def instrument_save(*, instrument: Instrument, user: User | None = None, reason: str | None = None) -> Instrument:
     """Create or change an instrument (amounts in EUR). Raises ValidationError if its components
     would total more than its amount."""
-    with transaction.atomic():
+    with checked_together():
         instrument.full_clean()
         _write(instrument, user, reason)
         _after_write(("instrument", instrument.pk), partial(_check_instrument, instrument.pk))
@@ -201,7 +214,7 @@ def instrument_save(*, instrument: Instrument, user: User | None = None, reason:
 def component_save(*, component: Component, user: User | None = None, reason: str | None = None) -> Component:
     """Create or change a component. Raises ValidationError if the instrument's components would
     total more than the instrument, or its tranches more than the component."""
-    with transaction.atomic():
+    with checked_together():
         component.full_clean()
         _lock(Instrument, component.instrument_id)
         _write(component, user, reason)
@@ -222,7 +235,7 @@ def tranche_save(*, tranche: Tranche, user: User | None = None, reason: str | No
     """Create or change a tranche. Raises ValidationError if the component's tranches would total
     more than the component, its disbursements more than the tranche, or it is marked disbursed
     without disbursements that add up to its amount."""
-    with transaction.atomic():
+    with checked_together():
         tranche.purpose = purpose_listed_spelling(tranche.purpose)
         tranche.full_clean()
         _lock(Component, tranche.component_id)
@@ -237,7 +250,7 @@ def disbursement_save(
 ) -> Disbursement:
     """Record or change a payment (EUR, with the amount as reported). Raises ValidationError if the
     tranche's disbursements would total more than the tranche."""
-    with transaction.atomic():
+    with checked_together():
         disbursement.full_clean()
         _lock(Tranche, disbursement.tranche_id)
         previous_tranche = (
@@ -254,14 +267,14 @@ def disbursement_save(
 
 def source_save(*, source: Source, user: User | None = None, reason: str | None = None) -> Source:
     """Create or change a source document."""
-    with transaction.atomic():
+    with checked_together():
         source.full_clean()
         return _write(source, user, reason)
 
 
 def citation_save(*, citation: Citation, user: User | None = None, reason: str | None = None) -> Citation:
     """Create or change a citation (a source's claim about one figure, with the passage quoted)."""
-    with transaction.atomic():
+    with checked_together():
         citation.full_clean()
         return _write(citation, user, reason)
 
@@ -299,7 +312,7 @@ def record_delete(*, record: Publishable, user: User | None = None) -> None:
     """Delete a draft that was never published. Raises ValidationError for a published record
     (public figures must stay traceable) or when removing it would break a cross-row rule."""
     model = type(record)
-    with transaction.atomic():
+    with checked_together():
         tranche_id = record.tranche_id if isinstance(record, Disbursement) else None
         _lock(Tranche, tranche_id)
         # The row itself, locked as a release locks it: a release publishing it meanwhile either
