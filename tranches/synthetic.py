@@ -255,7 +255,8 @@ def synthetic_generate(
     progress: Progress | None = None,
 ) -> SyntheticReport:
     """Replace the synthetic data with a new set of ``counts`` records, all published, each with one
-    published version, in one release of their own. Amounts in EUR with cents. The same ``seed`` and day give the same data.
+    published version, in one release of their own. Amounts in EUR with cents. The same ``seed``
+    and day give the same data.
     Raises RealDataError if the database holds records that are not synthetic (unless ``force``)."""
     counts = counts or SyntheticCounts()
     report = SyntheticReport()
@@ -280,7 +281,7 @@ def synthetic_generate(
         release = Release.objects.create(
             number=(last.number if last else 0) + 1,
             published_at=max(now, last.published_at + datetime.timedelta(microseconds=1)) if last else now,
-            note=f"{NAME_PREFIX} benchmark data from manage.py generate_synthetic_data (seed {seed}); not real figures.",
+            note=f"{NAME_PREFIX} benchmark data (manage.py generate_synthetic_data, seed {seed}); not real figures.",
         )
         Purpose.objects.bulk_create([Purpose(name=name) for name in PURPOSES], ignore_conflicts=True)
         source_t = _Table(Source, ("publisher", "title", "published_on", "url", "grade", "notes"), now, release.number)

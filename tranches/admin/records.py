@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from simple_history.admin import SimpleHistoryAdmin
 
 from .. import selectors, services
@@ -34,7 +35,7 @@ class AmountInput(forms.NumberInput):
     class Media:
         js = ("tranches/amount.js",)
 
-    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> str:
+    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> SafeString:
         html = super().render(name, value, attrs, renderer)
         field_id = (attrs or {}).get("id", f"id_{name}")
         try:
