@@ -23,7 +23,7 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	@touch $@
 
-run: $(VENV)/.runtime ## Set up (virtualenv, install, migrate, load the dataset, figures) and serve on 127.0.0.1:$(PORT)
+run: $(VENV)/.runtime ## Set up (virtualenv, install, migrate, seed the dataset on the first start, figures) and serve on 127.0.0.1:$(PORT)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_dataset
 	@# Exchange rates need the ECB site; offline, the figures are built without USD totals.
