@@ -1,17 +1,18 @@
 """Data entry in the admin: refusals on the form (never a 500), drafts, publication, history."""
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from tests.factories import ComponentFactory, TrancheFactory
+from tests.factories import ComponentFactory, SourceFactory, TrancheFactory
 from tests.releases import citations_of, released
 from tranches import services
 from tranches.dataset import dataset_load
-from tranches.models import Instrument, Purpose, Release, Status, Tranche
+from tranches.models import Citation, Disbursement, Instrument, Purpose, Release, Status, Tranche
 from tranches.money import eur
 
 pytestmark = pytest.mark.django_db
@@ -255,3 +256,28 @@ def test_the_history_shows_what_an_editor_changed_without_bookkeeping(client, ed
     assert "<strong>Amount (EUR):</strong>" in page
     assert "<strong>Version:</strong>" not in page
     assert "<strong>Updated at:</strong>" not in page
+
+
+def test_a_tranche_is_reviewed_together_with_its_payment_and_citations(client, reviewer, defence):
+    # Given a draft tranche with a draft payment, each with a draft citation of a draft source
+    tranche = Tranche.objects.get(component=defence)
+    tranche.amount = BN
+    services.tranche_save(tranche=tranche)
+    payment = services.disbursement_save(
+        disbursement=Disbursement(tranche=tranche, value_date=datetime.date(2026, 6, 30), amount_eur=BN)
+    )
+    source = services.source_save(source=SourceFactory.build(title="Council press release"))
+    for target in ({"tranche": tranche}, {"disbursement": payment}):
+        services.citation_save(citation=Citation(source=source, quote="3.9 billion euros", **target))
+    other = TrancheFactory(component=defence, amount=BN, name="Unrelated")
+    Purpose.objects.create(name="drones")
+    client.force_login(reviewer)
+    # When the reviewer follows "Review with its payments and citations" on the tranche's row
+    page = client.get(reverse("admin:tranches_release_pending")).content.decode()
+    link = re.search(r'href="([^"]+)">Review with its payments and citations', page).group(1)
+    review = client.get(link.replace("&amp;", "&")).content.decode()
+    # Then the review holds the five changes that belong together, and not the unrelated tranche
+    assert review.count('name="change"') == 5
+    assert "Council press release" in review
+    assert other.name not in review
+    assert 'id="review-checks-ok"' in review

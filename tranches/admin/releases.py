@@ -20,7 +20,18 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from .. import selectors, services
-from ..models import PUBLISHABLE_MODELS, Component, Instrument, Publishable, Purpose, Release
+from ..models import (
+    PUBLISHABLE_MODELS,
+    Citation,
+    Component,
+    Disbursement,
+    Instrument,
+    Publishable,
+    Purpose,
+    Release,
+    Source,
+    Tranche,
+)
 
 PUBLISHED = "Release {number} published ({count} change(s)). The list shows when its figures are built."
 NOTHING_CHOSEN = "Choose at least one pending change to review."
@@ -99,7 +110,10 @@ class ReleaseAdmin(admin.ModelAdmin):
         if not request.user.has_perm("tranches.view_release"):
             raise PermissionDenied
         pending = selectors.pending_changes()
-        rows = [(change, services.Change.of(change.record).token, _admin_url(change.record)) for change in pending]
+        rows = [
+            (change, services.Change.of(change.record).token, _admin_url(change.record), _together_url(change, pending))
+            for change in pending
+        ]
         return TemplateResponse(
             request,
             "admin/tranches/release/pending.html",
@@ -166,3 +180,31 @@ class ReleaseAdmin(admin.ModelAdmin):
 
 def _admin_url(record: Publishable) -> str:
     return reverse(f"admin:tranches_{record._meta.model_name}_change", args=[record.pk])
+
+
+def _together_url(change: selectors.PendingChange, pending: list[selectors.PendingChange]) -> str:
+    """For a pending tranche: the review of it with its pending payments, their citations and
+    those citations' pending sources (what usually goes out together). Empty for other records."""
+    tranche = change.record
+    if not isinstance(tranche, Tranche):
+        return ""
+    payments = {
+        c.record.pk for c in pending if isinstance(c.record, Disbursement) and c.record.tranche_id == tranche.pk
+    }
+    citations = [
+        c.record
+        for c in pending
+        if isinstance(c.record, Citation)
+        and (c.record.tranche_id == tranche.pk or c.record.disbursement_id in payments)
+    ]
+    sources = {citation.source_id for citation in citations}
+    together = [
+        c.record
+        for c in pending
+        if c.record is tranche
+        or (isinstance(c.record, Disbursement) and c.record.pk in payments)
+        or c.record in citations
+        or (isinstance(c.record, Source) and c.record.pk in sources)
+    ]
+    query = "&".join(f"change={services.Change.of(record).token}" for record in together)
+    return f"{reverse('admin:tranches_release_review')}?{query}"
