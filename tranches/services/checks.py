@@ -152,39 +152,25 @@ def _money(problems: list[str], today: datetime.date) -> None:
         _tranche_payments(problems, tranche, own, components, instruments, today)
     for pk, sums in component_sums.items():
         component = components[pk]
-        if sums.total > component.amount:
-            problems.append(
-                TRANCHES_OVER.format(parent=component.name, total=eur(sums.total), limit=eur(component.amount))
-            )
-        if sums.disbursed > sums.committed:
-            problems.append(
-                COMMITTED_BELOW_DISBURSED.format(
-                    level="Component",
-                    record=component.name,
-                    disbursed=eur(sums.disbursed),
-                    committed=eur(sums.committed),
-                )
-            )
+        _level(problems, "Component", component.name, component.amount, sums, TRANCHES_OVER)
         if component.instrument_id in instrument_sums:
             instrument_sums[component.instrument_id].committed += sums.committed
             instrument_sums[component.instrument_id].disbursed += sums.disbursed
     for pk, sums in instrument_sums.items():
         instrument = instruments[pk]
-        if sums.total > instrument.amount:
-            problems.append(
-                COMPONENTS_OVER.format(
-                    parent=instrument.short_name, total=eur(sums.total), limit=eur(instrument.amount)
-                )
+        _level(problems, "Instrument", instrument.short_name, instrument.amount, sums, COMPONENTS_OVER)
+
+
+def _level(problems: list[str], level: str, name: str, amount: Decimal, sums: _Sums, over: str) -> None:
+    """A component's or instrument's own rules: its children within it, committed ≥ disbursed."""
+    if sums.total > amount:
+        problems.append(over.format(parent=name, total=eur(sums.total), limit=eur(amount)))
+    if sums.disbursed > sums.committed:
+        problems.append(
+            COMMITTED_BELOW_DISBURSED.format(
+                level=level, record=name, disbursed=eur(sums.disbursed), committed=eur(sums.committed)
             )
-        if sums.disbursed > sums.committed:
-            problems.append(
-                COMMITTED_BELOW_DISBURSED.format(
-                    level="Instrument",
-                    record=instrument.short_name,
-                    disbursed=eur(sums.disbursed),
-                    committed=eur(sums.committed),
-                )
-            )
+        )
 
 
 def _payments_where(tranche_id: int, condition: Q) -> str:
