@@ -106,21 +106,55 @@ class RefreshResult:
 
 
 def snapshot_inputs_changed() -> bool:
-    """True if a release was published or exchange rates changed since the latest snapshot was
-    built (or there is none, and a release exists). Reads only; two queries."""
+    """True unless the latest snapshot was built from the latest release and the current exchange
+    rates (compared by release number and the rates' count and last change, never by history
+    rows or publication times); True when there is no snapshot yet and a release exists. A draft
+    save changes neither. Reads only; three queries."""
     latest = FigureSnapshot.objects.order_by("-created_at", "-pk").only("inputs_fingerprint").first()
     if latest is None:
         return Release.objects.exists()
     return latest.inputs_fingerprint != figures_fingerprint()
 
 
+class FiguresStatus:
+    """What ``figures_status`` answers (reports.admin shows it in the list of releases)."""
+
+    BUILT = "built"
+    PENDING = "pending"
+    FAILED = "failed"
+
+
 def figures_status(*, release: int) -> str:
-    """Whether the figures of release ``release`` are built: 'built' (a snapshot of it or of a
-    later release exists), 'failed' (the last build failed) or 'pending'."""
+    """Whether the figures of release ``release`` are built:
+
+    - 'built': a snapshot of it or of a later release is stored (the public figures show it or
+      what replaced it);
+    - 'failed': not built, and the last attempt since the release was published failed: its
+      refresh raised, could not be queued (``refresh_enqueue``), or was cut off (a run still
+      'running' after CELERY_TASK_TIME_LIMIT: its worker was killed). The next refresh retries
+      it (docs/JOBS.md, "Retried without a person");
+    - 'pending': not built and no attempt since it was published has failed (queued, running).
+
+    An unknown release number is 'pending'."""
     if FigureSnapshot.objects.filter(release__gte=release).exists():
-        return "built"
-    last = JobRun.objects.filter(job=JOB_REFRESH).exclude(status=JobRun.Status.RUNNING).first()
-    return "failed" if last is not None and last.status == JobRun.Status.FAILED else "pending"
+        return FiguresStatus.BUILT
+    published_at = Release.objects.filter(number=release).values_list("published_at", flat=True).first()
+    if published_at is None:
+        return FiguresStatus.PENDING
+    last = (
+        JobRun.objects.filter(job__in=(JOB_REFRESH, JOB_ENQUEUE), started_at__gte=published_at)
+        .order_by("-started_at", "-pk")
+        .only("status", "started_at")
+        .first()
+    )
+    if last is None:
+        return FiguresStatus.PENDING
+    if last.status == JobRun.Status.FAILED:
+        return FiguresStatus.FAILED
+    limit = datetime.timedelta(seconds=int(settings.CELERY_TASK_TIME_LIMIT))
+    if last.status == JobRun.Status.RUNNING and last.started_at < timezone.now() - limit:
+        return FiguresStatus.FAILED
+    return FiguresStatus.PENDING
 
 
 def _lock_snapshots() -> None:
@@ -133,19 +167,31 @@ def snapshot_refresh(*, force: bool = False) -> RefreshResult:
     """Build the figures of the latest release and store them as a new FigureSnapshot that records
     the release, unless the latest snapshot shows that release with the same figures (same content
     hash: no new row). With ``force=False`` nothing is rebuilt while the latest snapshot was built
-    from the latest release and the same exchange rates. Before the first release: no snapshot.
-    Atomic: a failure or a killed process leaves no partial snapshot. Raises database errors."""
+    from the latest release and the same exchange rates (``figures_fingerprint``: the release
+    number and the rates). Before the first release: no snapshot.
+
+    The release is chosen once the snapshot lock is held, so a refresh that waited for another
+    never stores an older release after a newer one; its figures are that release's published rows
+    only, whatever release commits while they are built. Atomic: a failure or a killed process
+    leaves no partial snapshot. Raises database errors."""
     # A read-only shortcut before taking the lock; without the payload (megabytes at scale).
     latest = FigureSnapshot.objects.order_by("-created_at", "-pk").defer("payload").first()
-    release = Release.objects.order_by("-number").first()
-    if release is None:
+    if not Release.objects.exists():
         return RefreshResult(snapshot=latest, created=False, skipped=True)
-    fingerprint = figures_fingerprint(release.number)
-    if latest is not None and not force and latest.inputs_fingerprint == fingerprint:
+    if latest is not None and not force and latest.inputs_fingerprint == figures_fingerprint():
         return RefreshResult(snapshot=latest, created=False, skipped=True)
     with transaction.atomic():
         _lock_snapshots()
+        release = Release.objects.order_by("-number").first()
+        assert release is not None  # noqa: S101 (releases are never deleted: PROTECT)
         latest = FigureSnapshot.objects.order_by("-created_at", "-pk").defer("payload").first()
+        if latest is not None and latest.release_id is not None and latest.release_id > release.number:
+            # Only without the lock (SQLite): another process stored a newer release meanwhile.
+            return RefreshResult(snapshot=latest, created=False, skipped=True)
+        # Read before the figures: rates that change meanwhile make it stale (rebuilt), never wrong.
+        fingerprint = figures_fingerprint(release.number)
+        if latest is not None and not force and latest.inputs_fingerprint == fingerprint:
+            return RefreshResult(snapshot=latest, created=False, skipped=True)  # built while we waited
         payload, as_of = figures_build(release=release)
         digest = payload_hash(payload)
         if latest is not None and latest.content_hash == digest and latest.release_id == release.number:

@@ -29,6 +29,7 @@ from reports import selectors, services
 from reports.models import FigureSnapshot
 from tests.conftest import skip_or_fail
 from tests.factories import TrancheFactory
+from tests.releases import released
 from tranches import services as tranche_services
 from tranches.dataset import dataset_load
 from tranches.models import Component, Stage, Tranche
@@ -53,7 +54,7 @@ def latest() -> FigureSnapshot:
 
 @pytest.fixture
 def dataset(db: Any) -> Any:
-    """The initial dataset, loaded and published as `manage.py load_dataset` does."""
+    """The initial dataset, loaded and published as Release 1, as `manage.py load_dataset` does."""
     return dataset_load(path=settings.DATASET_PATH)
 
 
@@ -220,13 +221,13 @@ def celery_worker(
 
 
 def new_tranche(amount: str, n: int = 0) -> Tranche:
-    """Publish a new approved tranche of the Defence component (EUR ``amount``)."""
+    """Publish a new approved tranche of the Defence component (EUR ``amount``) as a release."""
     defence = Tranche.objects.get(slug="drones-1").component
     tranche = tranche_services.tranche_save(
         tranche=TrancheFactory.build(component=defence, amount=Decimal(amount), purpose=f"air defence {n}",
                                      stage=Stage.APPROVED, approved_on=datetime.date(2026, 7, 15))
     )  # fmt: skip
-    tranche_services.record_publish(record=tranche, user=None)
+    released(tranche)
     return tranche
 
 
@@ -243,7 +244,7 @@ def charted_dataset() -> FigureSnapshot:
                                      amount=Decimal("1500000000.00"), stage=Stage.APPROVED, planned_on=None,
                                      approved_on=datetime.date(2026, 7, 15))
     )  # fmt: skip
-    tranche_services.record_publish(record=tranche, user=None)
+    released(tranche)
     snapshot = refreshed()
     services.chart_data_refresh(snapshot_id=snapshot.pk)
     return snapshot

@@ -11,6 +11,7 @@ import pytest
 from reports import figures, selectors, services
 from reports.charts import STAGE_BARS, chart_data_build
 from tests.factories import TrancheFactory
+from tests.releases import released
 from tests.reports.conftest import latest, refreshed
 from tranches import services as tranche_services
 from tranches.models import Stage, Tranche
@@ -25,7 +26,7 @@ def charts(dataset: Any) -> Any:
         tranche=TrancheFactory.build(component=defence, amount=Decimal("2000000000.00"), purpose="air defence",
                                      stage=Stage.PLANNED, approved_on=None, planned_on=datetime.date(2026, 7, 1))
     )  # fmt: skip
-    tranche_services.record_publish(record=planned, user=None)
+    released(planned)
     snapshot = refreshed()
     chart, created = services.chart_data_refresh(snapshot_id=snapshot.pk)
     assert created
@@ -74,7 +75,7 @@ def test_chart_data_is_built_once_per_snapshot(charts: Any) -> None:
 def _publish_amount(tranche: Tranche, amount: str) -> None:
     tranche.amount = Decimal(amount)
     tranche_services.tranche_save(tranche=tranche)
-    tranche_services.record_publish(record=tranche, user=None)
+    released(tranche)
 
 
 def test_figures_changed_back_give_a_new_latest_snapshot_sharing_the_old_hash(dataset: Any) -> None:
@@ -83,7 +84,7 @@ def test_figures_changed_back_give_a_new_latest_snapshot_sharing_the_old_hash(da
         tranche=TrancheFactory.build(component=component, amount=Decimal("1000000000.00"), purpose="demining",
                                      stage=Stage.PLANNED, approved_on=None, planned_on=datetime.date(2026, 7, 1))
     )  # fmt: skip
-    tranche_services.record_publish(record=tranche, user=None)
+    released(tranche)
     first = refreshed()
     _publish_amount(tranche, "1500000000.00")
     second = refreshed()

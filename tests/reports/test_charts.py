@@ -19,6 +19,7 @@ from loantracker import answers
 from reports import selectors
 from reports.charts import BN, CHART_SLUGS, chart_data_build
 from reports.models import ChartData, FigureSnapshot
+from tests.releases import released
 from tests.reports.conftest import HOSTILE_NAME, refreshed
 from tranches import services as tranche_services
 from tranches.models import Tranche
@@ -204,7 +205,7 @@ def test_a_permalink_keeps_showing_its_snapshot_after_a_change(client: Any, char
     tranche = Tranche.objects.get(slug="hostile")
     tranche.amount = Decimal("2500000000.00")
     tranche_services.tranche_save(tranche=tranche)
-    tranche_services.record_publish(record=tranche, user=None)
+    released(tranche)
     new = refreshed()
     from reports import services
 

@@ -4,28 +4,29 @@ from __future__ import annotations
 
 import datetime
 import importlib
+import threading
+import time
 from decimal import Decimal
 from typing import Any
 
+import psycopg
 import pytest
 from django.apps import apps as django_apps
 from django.db import connection
 
-from reports import selectors, services
+from reports import figures, receivers, selectors, services
 from reports.figures import SCHEMA_VERSION, payload_hash
 from reports.models import FigureSnapshot, ImmutableError
 from tests.factories import ComponentFactory, DisbursementFactory, InstrumentFactory, TrancheFactory
+from tests.releases import released
 from tests.reports.conftest import latest, refreshed
 from tranches import services as tranche_services
-from tranches.models import Stage, Tranche
+from tranches.dataset import dataset_load
+from tranches.models import Citation, Disbursement, Release, Source, Stage, Tranche
+from tranches.selectors import public_versions
 
 pytestmark = pytest.mark.django_db
 BN = Decimal(1_000_000_000)
-
-
-def published(record: Any) -> Any:
-    tranche_services.record_publish(record=record, user=None)
-    return record
 
 
 def usl(snapshot: FigureSnapshot) -> dict:
@@ -94,14 +95,14 @@ def test_the_same_data_gives_the_same_hash_and_no_new_snapshot(dataset: Any) -> 
     assert payload_hash(first.snapshot.payload) == first.snapshot.content_hash
 
 
-def test_a_published_change_gives_a_new_snapshot_and_the_old_one_stays(dataset: Any) -> None:
+def test_a_release_gives_a_new_snapshot_of_it_and_the_old_one_stays(dataset: Any) -> None:
     old = refreshed()
     defence = Tranche.objects.get(slug="drones-1").component
     new_tranche = tranche_services.tranche_save(
         tranche=TrancheFactory.build(component=defence, amount=Decimal("2000000000.00"), purpose="air defence",
                                      stage=Stage.APPROVED, approved_on=datetime.date(2026, 7, 15))
     )  # fmt: skip
-    published(new_tranche)
+    release = released(new_tranche)
 
     new = refreshed()
 
@@ -109,7 +110,95 @@ def test_a_published_change_gives_a_new_snapshot_and_the_old_one_stays(dataset: 
     assert latest() == new
     assert selectors.snapshot_by_hash(old.content_hash) == old
     assert Decimal(usl(new)["totals"]["committed"]) == Decimal("9.1") * BN
-    assert new.as_of > old.as_of
+    assert (old.release_id, new.release_id) == (1, release.number) == (1, 2)
+    assert new.as_of == release.published_at > old.as_of == Release.objects.get(number=1).published_at
+    assert new.payload["as_of"] == release.published_at.isoformat()
+
+
+def _published_ids(model: Any, release: int) -> set[int]:
+    return set(public_versions(model, release=release).values_list("id", flat=True))
+
+
+def test_a_snapshot_shows_exactly_its_releases_rows_even_if_a_later_release_commits_while_it_is_built(
+    dataset: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given release 2: a new approved €2bn tranche of Defence.
+    defence = Tranche.objects.get(slug="drones-1").component
+    tranche = tranche_services.tranche_save(
+        tranche=TrancheFactory.build(component=defence, amount=Decimal("2000000000.00"), purpose="air defence",
+                                     stage=Stage.APPROVED, approved_on=datetime.date(2026, 6, 15))
+    )  # fmt: skip
+    two = released(tranche)
+    # When release 3 (the tranche raised to €2.5bn, a first €500m paid on it, each with a citation)
+    # commits while release 2's figures are built: after the tranches are read, before the
+    # payments, sources and citations.
+    summed = figures.payments_summed
+    meanwhile: list[Release] = []
+
+    def release_three_first(*args: Any) -> Any:
+        if not meanwhile:
+            tranche.amount = Decimal("2500000000.00")
+            tranche_services.tranche_save(tranche=tranche)
+            payment = tranche_services.disbursement_save(
+                disbursement=DisbursementFactory.build(tranche=tranche, amount_eur=Decimal("500000000.00"),
+                                                       value_date=datetime.date(2026, 6, 30))
+            )  # fmt: skip
+            meanwhile.append(released(tranche, payment))
+        return summed(*args)
+
+    monkeypatch.setattr(figures, "payments_summed", release_three_first)
+    snapshot = refreshed()
+
+    # Then the snapshot records release 2 and holds exactly release 2's published rows.
+    assert [release.number for release in meanwhile] == [3]
+    assert (snapshot.release_id, snapshot.as_of) == (2, two.published_at)
+    payload = snapshot.payload
+    assert {t["id"] for t in payload["tranches"]} == _published_ids(Tranche, 2)
+    assert {d["id"] for d in payload["disbursements"]} == _published_ids(Disbursement, 2)
+    assert {c["id"] for c in payload["citations"]} == _published_ids(Citation, 2) != _published_ids(Citation, 3)
+    assert {s["id"] for s in payload["sources"]} == _published_ids(Source, 2)
+    new = next(t for t in payload["tranches"] if t["id"] == tranche.pk)
+    assert (new["amount"], new["disbursed"], new["disbursement_count"]) == ("2000000000.00", "0.00", 0)
+    totals = usl(snapshot)["totals"]
+    assert (Decimal(totals["committed"]), Decimal(totals["disbursed"])) == (Decimal("9.1") * BN, Decimal("7.1") * BN)
+    monkeypatch.undo()
+    # The same figures as release 2 built now, after release 3 committed; release 3's differ.
+    assert payload == figures.figures_build(release=two)[0]
+    three = Release.objects.get(number=3)
+    assert payload_hash(figures.figures_build(release=three)[0]) != snapshot.content_hash
+    # They are not current: release 3 is not built, and the next refresh builds it.
+    assert services.snapshot_inputs_changed()
+    assert services.figures_status(release=2) == "built"
+    assert services.figures_status(release=3) == "pending"
+    newest = refreshed()
+    assert newest.release_id == 3
+    totals = usl(newest)["totals"]
+    assert (Decimal(totals["committed"]), Decimal(totals["disbursed"])) == (Decimal("9.6") * BN, Decimal("7.6") * BN)
+
+
+def test_an_older_release_builds_the_same_figures_after_newer_releases(dataset: Any) -> None:
+    one = refreshed()
+    defence = Tranche.objects.get(slug="drones-1").component
+    tranche = tranche_services.tranche_save(
+        tranche=TrancheFactory.build(component=defence, amount=Decimal("2000000000.00"), purpose="air defence",
+                                     stage=Stage.APPROVED, approved_on=datetime.date(2026, 7, 15))
+    )  # fmt: skip
+    released(tranche)
+    tranche.amount = Decimal("1000000000.00")
+    tranche_services.tranche_save(tranche=tranche)
+    released(tranche)
+    three = refreshed()
+
+    first = Release.objects.get(number=1)
+    again, as_of = figures.figures_build(release=first)
+    assert payload_hash(again) == one.content_hash
+    assert again == one.payload
+    assert as_of == one.as_of == first.published_at
+    assert payload_hash(figures.figures_build(release=Release.objects.get(number=2))[0]) not in (
+        one.content_hash,
+        three.content_hash,
+    )
+    assert payload_hash(figures.figures_build(release=Release.objects.get(number=3))[0]) == three.content_hash
 
 
 def test_the_snapshot_says_which_payload_schema_it_holds(dataset: Any, client: Any) -> None:
@@ -132,19 +221,20 @@ def test_a_snapshot_cannot_be_changed_or_deleted(dataset: Any) -> None:
 
 
 def _published_tree(tranches: int, disbursements_each: int) -> None:
+    """An instrument, a component, tranches and their payments, published as one release."""
     component = ComponentFactory(instrument=InstrumentFactory(), amount=Decimal("60000000000.00"))
-    published(component.instrument)
-    published(component)
+    records: list[Any] = [component.instrument, component]
     for n in range(tranches):
-        tranche = published(
-            TrancheFactory(component=component, purpose=f"purpose {n % 3}", budget_year=2026 + n % 2,
-                           amount=Decimal("100000000.00"))
-        )  # fmt: skip
+        tranche = TrancheFactory(component=component, purpose=f"purpose {n % 3}", budget_year=2026 + n % 2,
+                                 amount=Decimal("100000000.00"), approved_on=datetime.date(2026, 1, 2))  # fmt: skip
+        records.append(tranche)
         for m in range(disbursements_each):
-            published(
+            # Paid after the tranche's approval, in six different months.
+            records.append(
                 DisbursementFactory(tranche=tranche, amount_eur=Decimal("1000000.00"),
                                     value_date=datetime.date(2026, 1 + (n + m) % 6, 10))
             )  # fmt: skip
+    released(*records)
 
 
 @pytest.mark.parametrize(("tranches", "disbursements_each"), [(1, 1), (12, 4)])
@@ -152,9 +242,66 @@ def test_the_snapshot_job_makes_a_constant_number_of_queries(
     django_assert_num_queries: Any, tranches: Any, disbursements_each: Any
 ) -> None:
     _published_tree(tranches, disbursements_each)
-    # PostgreSQL takes one more: the advisory lock that serialises snapshot writers.
-    with django_assert_num_queries(16 if connection.vendor == "postgresql" else 15):
+    # Under the lock, the latest release and the rates are read again. PostgreSQL takes one more:
+    # the advisory lock that serialises snapshot writers.
+    with django_assert_num_queries(17 if connection.vendor == "postgresql" else 16):
         result = services.snapshot_refresh()
     assert result.snapshot is not None
     totals = result.snapshot.payload["instruments"][0]["totals"]
     assert Decimal(totals["disbursed"]) == Decimal("1000000.00") * tranches * disbursements_each
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refresh_that_waited_for_another_builds_the_release_that_is_latest_by_then(
+    require_postgres: Any, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(receivers, "figures_refresh_request", lambda: False)  # only this test refreshes
+    dataset_load(path=settings.DATASET_PATH)
+    refreshed()
+    defence = Tranche.objects.get(slug="drones-1").component
+
+    def new_release(amount: str) -> Release:
+        return released(
+            tranche_services.tranche_save(
+                tranche=TrancheFactory.build(component=defence, amount=Decimal(amount), purpose="air defence",
+                                             stage=Stage.APPROVED, approved_on=datetime.date(2026, 7, 15))
+            )
+        )  # fmt: skip
+
+    new_release("2000000000.00")  # release 2: its figures are asked for
+    results: list[Any] = []
+
+    def refresh() -> None:
+        try:
+            results.append(services.snapshot_refresh())
+        finally:
+            connection.close()
+
+    db = connection.settings_dict
+    with psycopg.connect(host=db["HOST"], port=db["PORT"], user=db["USER"], dbname=db["NAME"]) as other:
+        other.execute("SELECT pg_advisory_lock(%s)", [services.SNAPSHOT_LOCK_KEY])  # another refresh, building
+        waiting = threading.Thread(target=refresh)
+        waiting.start()
+
+        def at_the_lock() -> bool:
+            other.execute("SELECT pg_stat_clear_snapshot()")
+            row = other.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                "AND query LIKE '%%pg_advisory_xact_lock%%'"
+            ).fetchone()
+            return bool(row and row[0])
+
+        deadline = time.monotonic() + 30
+        while not at_the_lock():
+            assert time.monotonic() < deadline, "the refresh never reached the snapshot lock"
+            time.sleep(0.05)
+        new_release("100000000.00")  # release 3 commits while the refresh waits
+        other.execute("SELECT pg_advisory_unlock(%s)", [services.SNAPSHOT_LOCK_KEY])
+        waiting.join(30)
+
+    assert not waiting.is_alive()
+    assert results[0].created
+    assert results[0].snapshot.release_id == 3  # not release 2, which it was asked for
+    assert latest().release_id == 3
+    assert not FigureSnapshot.objects.filter(release=2).exists()
+    assert Decimal(usl(latest())["totals"]["committed"]) == Decimal("9.2") * BN

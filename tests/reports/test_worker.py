@@ -40,7 +40,7 @@ def refresh_runs(status: str | None = None) -> int:
 @pytest.fixture
 def loaded(celery_worker: Any, settings: Any) -> Any:
     settings.FIGURES_REFRESH_DEBOUNCE = 0.3
-    dataset_load(path=settings.DATASET_PATH)  # its writes queue one coalesced refresh
+    dataset_load(path=settings.DATASET_PATH)  # Release 1: its commit queues one refresh
     client = redis.Redis.from_url(celery_worker.broker_url)
 
     def settled() -> bool:  # no refresh queued or running, and the latest snapshot has its charts
@@ -60,15 +60,15 @@ def loaded(celery_worker: Any, settings: Any) -> Any:
     return celery_worker
 
 
-def test_a_published_save_leads_to_a_new_snapshot_and_a_burst_coalesces(loaded: Any, settings: Any) -> None:
-    # The default debounce: five commits take ~0.4 s on a loaded 2-core machine, longer than the
-    # fixture's short one, and must still give one refresh.
+def test_a_release_leads_to_a_snapshot_of_it_and_a_burst_of_releases_coalesces(loaded: Any, settings: Any) -> None:
+    # The default debounce: five releases take ~0.4 s on a loaded 2-core machine, longer than the
+    # fixture's short one, and must still give one refresh, of the latest.
     settings.FIGURES_REFRESH_DEBOUNCE = 2.0
     first = latest()
     snapshots = FigureSnapshot.objects.count()
     runs_before = refresh_runs()
 
-    for n in range(5):  # five separate commits in quick succession
+    for n in range(5):  # five releases in quick succession
         new_tranche("100000000.00", n)
 
     wait_for(lambda: FigureSnapshot.objects.count() == snapshots + 1, what="the new snapshot")
@@ -77,7 +77,9 @@ def test_a_published_save_leads_to_a_new_snapshot_and_a_burst_coalesces(loaded: 
     usl = next(i for i in newest.payload["instruments"] if i["short_name"] == "USL")
     assert Decimal(usl["totals"]["committed"]) == Decimal("7600000000.00")
     assert newest.content_hash != first.content_hash
+    assert (first.release_id, newest.release_id) == (1, 6)  # the latest of the five
     assert refresh_runs() - runs_before == 1  # one refresh for the burst of five
+    assert all(services.figures_status(release=n) == "built" for n in range(1, 7))
     wait_for(lambda: ChartData.objects.filter(snapshot=newest).exists(), what="the chart data")
 
 
@@ -90,7 +92,7 @@ def test_the_same_job_twice_gives_one_snapshot(loaded: Any) -> None:
     assert FigureSnapshot.objects.count() == snapshots
 
 
-def test_saves_succeed_with_the_broker_down_and_the_next_run_catches_up(
+def test_releases_succeed_with_the_broker_down_and_the_next_run_catches_up(
     loaded: Any, broker: Any, private_redis: Any, test_redis_url: Any
 ) -> None:
     snapshots = FigureSnapshot.objects.count()
@@ -103,9 +105,12 @@ def test_saves_succeed_with_the_broker_down_and_the_next_run_catches_up(
     assert Tranche.objects.filter(pk=tranche.pk, status="published").exists()
     assert JobRun.objects.filter(job=services.JOB_ENQUEUE, status="failed").exists()
     assert FigureSnapshot.objects.count() == snapshots
+    assert services.figures_status(release=2) == "failed"
     broker(test_redis_url)  # the broker is back: beat's scheduled refresh runs
     figures_refresh_task.delay()
     wait_for(lambda: FigureSnapshot.objects.count() == snapshots + 1, what="the catch-up refresh")
+    assert latest().release_id == 2
+    assert services.figures_status(release=2) == "built"
 
 
 def test_a_worker_killed_mid_refresh_leaves_no_partial_snapshot_and_the_task_is_redelivered(loaded: Any) -> None:
@@ -115,7 +120,7 @@ def test_a_worker_killed_mid_refresh_leaves_no_partial_snapshot_and_the_task_is_
     # the worker's pool process is caught inside its transaction, right before storing the snapshot.
     with psycopg.connect(host=db["HOST"], port=db["PORT"], user=db["USER"], dbname=db["NAME"]) as blocker:
         blocker.execute("LOCK TABLE reports_figuresnapshot IN SHARE ROW EXCLUSIVE MODE")
-        new_tranche("250000000.00")  # changes the figures; its refresh is what gets killed
+        new_tranche("250000000.00")  # release 2; its refresh is what gets killed
 
         def waiting_insert() -> bool:
             blocker.execute("SELECT pg_stat_clear_snapshot()")  # else the view is frozen for the transaction
@@ -135,5 +140,6 @@ def test_a_worker_killed_mid_refresh_leaves_no_partial_snapshot_and_the_task_is_
     wait_for(lambda: refresh_runs("running") == 1, what="the redelivered run to finish")
     assert FigureSnapshot.objects.count() == snapshots + 1  # nothing partial, nothing twice
     assert JobRun.objects.get(pk=run.pk).status == "running"  # the killed run never finished
+    assert latest().release_id == 2
     usl = next(i for i in latest().payload["instruments"] if i["short_name"] == "USL")
     assert Decimal(usl["totals"]["committed"]) == Decimal("7350000000.00")
