@@ -16,7 +16,9 @@ import pytest
 import redis
 from django.conf import settings as django_settings
 from django.core.management import call_command
+from django.db import connection
 from django.db.models import F
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -343,3 +345,22 @@ def test_the_release_list_shows_whether_each_releases_figures_are_built(
     monkeypatch.undo()
     call_command("refresh_figures", stdout=io.StringIO())
     assert figures_column() == ["built", "built"]
+
+
+def test_the_release_list_reads_the_figures_status_in_a_constant_number_of_queries(
+    dataset: Any, admin_client: Any
+) -> None:
+    # Given a release with its figures built, then eleven more with theirs built
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert admin_client.get(reverse("admin:tranches_release_changelist")).status_code == 200
+        return len(captured.captured_queries)
+
+    _new_published_tranche()
+    services.snapshot_refresh()
+    few = queries()
+    for _ in range(11):
+        _new_published_tranche()
+    services.snapshot_refresh()
+    # Then listing twelve releases costs what listing one did
+    assert queries() == few
