@@ -16,10 +16,11 @@ from reports import services
 from reports.models import ChartData, FigureSnapshot, JobRun
 from reports.tasks import figures_refresh_task
 from tests.factories import TrancheFactory
+from tests.releases import released
 from tests.reliability.conftest import usl_committed, wait_for
 from tests.reports.conftest import latest
 from tranches import services as tranche_services
-from tranches.models import Stage, Tranche
+from tranches.models import Stage, Status, Tranche
 
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(120)]
 
@@ -41,15 +42,17 @@ def test_two_workers_and_one_beat_turn_a_burst_of_published_edits_into_exactly_o
     before, snapshots = latest(), FigureSnapshot.objects.count()
     burst = datetime.datetime.now(tz=datetime.UTC)
 
-    # Five editors save a tranche each (five commits, five refresh requests, nothing public yet) ...
+    # Five editors save a tranche each (five commits; drafts ask for no refresh, nothing public yet) ...
     defence = Tranche.objects.get(slug="drones-1").component
     drafts = []
     for n in range(5):
         tranche = TrancheFactory.build(component=defence, amount=Decimal("100000000.00"), purpose=f"burst {n}",
                                        stage=Stage.APPROVED, approved_on=datetime.date(2026, 7, 15))  # fmt: skip
         drafts.append(tranche_services.tranche_save(tranche=tranche))
-    # ... a reviewer publishes them together, and refreshes run on both workers at once.
-    assert tranche_services.records_publish(records=drafts, user=None) == 5
+    assert FigureSnapshot.objects.count() == snapshots
+    # ... a reviewer publishes them together as one release, and refreshes run on both workers at once.
+    release = released(*drafts, note="Five tranches")
+    assert Tranche.objects.filter(pk__in=[d.pk for d in drafts], status=Status.PUBLISHED).count() == 5
     for _ in range(4):
         figures_refresh_task.delay(force=True)
 
@@ -62,6 +65,7 @@ def test_two_workers_and_one_beat_turn_a_burst_of_published_edits_into_exactly_o
 
     assert FigureSnapshot.objects.count() == snapshots + 1  # exactly one new snapshot
     newest = latest()
+    assert newest.release_id == release.number
     assert usl_committed(newest) == usl_committed(before) + 500_000_000  # with all five tranches
     assert refresh_runs(burst).filter(detail__created=True).count() == 1
     assert not refresh_runs(burst).filter(status=JobRun.Status.FAILED).exists()

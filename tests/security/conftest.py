@@ -1,10 +1,11 @@
 """Fixtures of the security tests: one world per test module, built once and rolled back at the end
 of the module (each test runs in a savepoint inside it, so its own writes are rolled back too).
 
-The world is the initial dataset as published by ``load_dataset``, people with distinctive names in
-each role, drafts and draft edits whose texts carry ``DRAFT_MARK``, a publication by a reviewer with
-a distinctive reason, a figure snapshot with its chart data, an exchange rate and a job run. Public
-responses must never contain any string of ``SECRETS``."""
+The world is the initial dataset as published by ``load_dataset`` (Release 1), people with
+distinctive names in each role, drafts and draft edits whose texts carry ``DRAFT_MARK`` and whose
+saves carry ``EDIT_REASON``, a release published by the reviewer (its note is public; who published
+it is not), a figure snapshot with its chart data, an exchange rate and a job run. Public responses
+must never contain any string of ``SECRETS``."""
 
 from __future__ import annotations
 
@@ -33,14 +34,16 @@ from tests.factories import (
     TrancheFactory,
     UserFactory,
 )
+from tests.releases import citations_of, released
 from tranches import services
 from tranches.dataset import dataset_load
-from tranches.models import Citation, Component, Disbursement, Instrument, Publishable, Source, Tranche
+from tranches.models import Citation, Component, Disbursement, Instrument, Publishable, Release, Source, Status, Tranche
 
 BN = Decimal(1_000_000_000)
 DRAFT_MARK = "DRAFTONLY-qz8w"  # in every draft record and every unpublished edit
 EDIT_REASON = "EDITREASON-qz8w"  # the reason an editor gave for a draft save
-PUBLISH_REASON = "PUBREASON-qz8w"  # the reason a reviewer gave for a publication
+# The public note of the reviewer's release: public by design (the corrections log), so not a secret.
+RELEASE_NOTE = "RELEASENOTE-qz8w"
 DATASET_KEY = "DATASETKEY-qz8w"  # the loader's internal key of a published record
 # Internal fields of the records and their history: their names never appear in public either.
 INTERNAL_FIELDS = ["dataset_key", "published_by", "history_user", "history_change_reason"]
@@ -54,7 +57,6 @@ PEOPLE = {
 SECRETS = [
     DRAFT_MARK,
     EDIT_REASON,
-    PUBLISH_REASON,
     DATASET_KEY,
     *INTERNAL_FIELDS,
     *(text for person in PEOPLE.values() for text in person),
@@ -69,10 +71,13 @@ REPORTS_MODELS = ["figuresnapshot", "chartdata", "exchangerate", "jobrun"]
 class World:
     users: dict[str, Any]
     # Model name -> a published record (never deletable), a draft, and a draft whose parents are
-    # published (so a reviewer can publish it from the list).
+    # published (so a reviewer can publish it in a release, with the drafts of ``publishable_with``:
+    # the citation every published figure needs).
     published: dict[str, Publishable] = field(default_factory=dict)
     drafts: dict[str, Publishable] = field(default_factory=dict)
     publishable: dict[str, Publishable] = field(default_factory=dict)
+    publishable_with: dict[str, list[Publishable]] = field(default_factory=dict)
+    release: Release | None = None  # the reviewer's release
     reports: dict[str, Any] = field(default_factory=dict)
     snapshot: FigureSnapshot | None = None
     sessions: dict[str, str] = field(default_factory=dict)  # role -> session key of a logged-in browser
@@ -109,6 +114,7 @@ def _people() -> dict[str, Any]:
 
 def _build_world() -> World:
     dataset_load(path=settings.DATASET_PATH)
+    report_services.snapshot_refresh()  # the figures of Release 1, for ``?release=1``
     world = World(users=_people())
     world.sessions = _sessions(world.users)
     editor, reviewer = world.users["editor"], world.users["reviewer"]
@@ -116,14 +122,14 @@ def _build_world() -> World:
     def draft(record: Publishable) -> Publishable:
         return services.record_save(record=record, user=editor, reason=EDIT_REASON)
 
-    # A published record edited by the editor, published by the reviewer with a reason: history
-    # rows of public versions now name both of them.
+    # A published record edited by the editor (with a reason) and a new source, published by the
+    # reviewer as Release 2: history rows of public versions name both of them, the release its reviewer.
     usl = Instrument.objects.get(slug="ukraine-support-loan")
     usl.description = f"{usl.description} Updated after review."
     draft(usl)
-    services.record_publish(record=usl, user=reviewer, reason=PUBLISH_REASON)
     added = draft(SourceFactory.build(title="Council press release, added in review", grade="A"))
-    services.record_publish(record=added, user=reviewer, reason=PUBLISH_REASON)
+    world.release = released(usl, added, user=reviewer, note=RELEASE_NOTE)
+    report_services.snapshot_refresh()  # the figures of Release 2
 
     # Draft edits of published records: the public keeps seeing the published version.
     drones = Tranche.objects.get(slug="drones-1")
@@ -168,7 +174,7 @@ def _build_world() -> World:
     envelope: Any = ComponentFactory(instrument=loan, name="Envelope", slug="envelope", amount=5 * BN)
     portion: Any = TrancheFactory(component=envelope, name="Portion", slug="portion", amount=2 * BN)
     document: Any = SourceFactory(title="Security test source")
-    services.records_publish(records=[loan, envelope, portion, document], user=None)
+    released(loan, envelope, portion, document, note="The security test loan")
     world.publishable = dict(
         zip(
             TRANCHES_MODELS,
@@ -183,6 +189,12 @@ def _build_world() -> World:
             strict=True,
         )
     )
+    # Each figure draft with a draft citation of the (published) test source: a release that
+    # publishes them passes every check.
+    world.publishable_with = {
+        model: [cited for cited in citations_of(record) if cited.status == Status.DRAFT]
+        for model, record in world.publishable.items()
+    }
 
     # What the jobs write: a rate, a snapshot and its chart data, a job run.
     report_services.rates_store({(datetime.date(2026, 6, 30), "USD"): Decimal("1.0850")})

@@ -20,8 +20,10 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Max
 
 from reports.models import FigureSnapshot
+from tranches.models import Release
 
 PG_MAGIC = b"PGDMP"  # the first bytes of a pg_dump custom-format file
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -77,6 +79,19 @@ def latest_snapshot_hash(db: BaseDatabaseWrapper) -> str | None:
         )
     except DatabaseError:  # no such table: an empty or foreign database
         return None
+
+
+def latest_release_number(db: BaseDatabaseWrapper) -> int | None:
+    """The number of the latest release (what the public reads), to compare a backup with its restore."""
+    try:
+        return Release.objects.using(db.alias).aggregate(last=Max("number"))["last"]
+    except DatabaseError:  # no such table: an empty or foreign database
+        return None
+
+
+def backup_label(db: BaseDatabaseWrapper) -> str:
+    """'latest release 3, latest snapshot 9f2c…': what a restore must show again."""
+    return f"latest release {latest_release_number(db) or 'none'}, latest snapshot {latest_snapshot_hash(db) or 'none'}"
 
 
 def pg_tool(name: str, db: BaseDatabaseWrapper) -> tuple[list[str], dict[str, str]]:
@@ -137,7 +152,7 @@ class Command(BaseCommand):
             raise CommandError(f"{target} already exists; choose another name (a backup is never overwritten).")
         if not target.parent.is_dir():
             raise CommandError(f"{target.parent} is not a folder.")
-        snapshot = latest_snapshot_hash(db)
+        label = backup_label(db)
         self.stdout.write(f"Backing up {database_label(db)} ({size_text(database_size(db))}) to {target} …")
         partial = target.with_name(target.name + ".partial")
         started = time.monotonic()
@@ -156,8 +171,7 @@ class Command(BaseCommand):
             partial.unlink(missing_ok=True)
         self.stdout.write(
             self.style.SUCCESS(
-                f"Wrote {target} ({size_text(target.stat().st_size)}) in {time.monotonic() - started:.1f} s; "
-                f"latest snapshot {snapshot or 'none'}."
+                f"Wrote {target} ({size_text(target.stat().st_size)}) in {time.monotonic() - started:.1f} s; {label}."
             )
         )
         self.stdout.write(f"Restore it into an empty database with: manage.py restore_data {target}")

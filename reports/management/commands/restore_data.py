@@ -18,9 +18,9 @@ from django.db import connections
 from .backup_data import (
     PG_MAGIC,
     SQLITE_MAGIC,
+    backup_label,
     database_label,
     database_size,
-    latest_snapshot_hash,
     pg_tool,
     run_tool,
     size_text,
@@ -84,7 +84,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Restored in {time.monotonic() - started:.1f} s: {restored} tables, database now "
-                f"{size_text(database_size(db))}; latest snapshot {latest_snapshot_hash(db) or 'none'}."
+                f"{size_text(database_size(db))}; {backup_label(db)}."
             )
         )
         self.stdout.write(
