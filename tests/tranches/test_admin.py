@@ -281,3 +281,19 @@ def test_a_tranche_is_reviewed_together_with_its_payment_and_citations(client, r
     assert "Council press release" in review
     assert other.name not in review
     assert 'id="review-checks-ok"' in review
+
+
+def test_a_purpose_in_use_cannot_be_renamed_or_deleted(client, reviewer, admin_client, defence):
+    # Given "drones" on the list and used by a tranche, and "unused" on the list
+    drones = Purpose.objects.create(name="drones")
+    unused = Purpose.objects.create(name="unused")
+    client.force_login(reviewer)
+    # Then the name of "drones" is read-only (renaming it would leave the tranche off the list)
+    page = client.get(reverse("admin:tranches_purpose_change", args=[drones.pk])).content.decode()
+    assert 'name="name"' not in page
+    # nor deleted, even by a superuser, while an unused one can be
+    assert admin_client.get(reverse("admin:tranches_purpose_delete", args=[drones.pk])).status_code == 403
+    assert admin_client.get(reverse("admin:tranches_purpose_delete", args=[unused.pk])).status_code == 200
+    # while an unused purpose can still be renamed
+    page = client.get(reverse("admin:tranches_purpose_change", args=[unused.pk])).content.decode()
+    assert 'name="name"' in page

@@ -22,6 +22,7 @@ from django.urls import path, reverse
 from .. import selectors, services
 from ..models import (
     PUBLISHABLE_MODELS,
+    PUBLISHED_MODEL,
     Citation,
     Component,
     Disbursement,
@@ -39,19 +40,21 @@ BAD_REVIEW_FORM = "The review form was changed or is from another version of the
 
 
 def _affected(changes: list[selectors.PendingChange]) -> tuple[list[Instrument], list[Component]]:
-    """The instruments and components whose figures the changes can move."""
+    """The instruments and components whose figures the changes can move (a few queries)."""
     instrument_ids: set[int] = set()
     component_ids: set[int] = set()
+    tranche_ids: set[int] = set()
     for change in changes:
         record: Any = change.record
         if isinstance(record, Instrument):
             instrument_ids.add(record.pk)
         elif isinstance(record, Component):
             component_ids.add(record.pk)
-        elif hasattr(record, "component_id"):
+        elif isinstance(record, Tranche):
             component_ids.add(record.component_id)
-        elif hasattr(record, "tranche"):
-            component_ids.add(record.tranche.component_id)
+        elif isinstance(record, Disbursement):
+            tranche_ids.add(record.tranche_id)
+    component_ids |= set(Tranche.objects.filter(pk__in=tranche_ids).values_list("component_id", flat=True))
     components = list(Component.objects.filter(pk__in=component_ids).select_related("instrument").order_by("pk"))
     instrument_ids |= {component.instrument_id for component in components}
     return list(Instrument.objects.filter(pk__in=instrument_ids).order_by("pk")), components
@@ -69,6 +72,22 @@ class PurposeAdmin(admin.ModelAdmin):
 
     list_display = ("name", "description")
     search_fields = ("name",)
+
+    def _in_use(self, obj: Purpose | None) -> bool:
+        """Tranches (drafts or published versions) use it: renaming or deleting it would leave them
+        with a purpose off the list, and every later release would be refused."""
+        if obj is None:
+            return False
+        return (
+            Tranche.objects.filter(purpose=obj.name).exists()
+            or PUBLISHED_MODEL[Tranche].objects.filter(purpose=obj.name, left__isnull=True).exists()
+        )
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return ("name",) if self._in_use(obj) else ()
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_delete_permission(request, obj) and not self._in_use(obj)
 
 
 @admin.register(Release)
