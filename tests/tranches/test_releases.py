@@ -261,3 +261,20 @@ def test_as_of_and_release_give_what_was_public_then(defence):
     # and before the first release nothing was public
     assert not selectors.public_versions(Tranche, as_of=datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC)).exists()
     assert second.published_at <= timezone.now()
+
+
+def test_a_payment_dated_after_the_day_of_the_release_is_refused(defence):
+    # Given a payment dated 30 June 2026, published; when the checks run as if it were 29 June
+    tranche = new_tranche(defence, name="Drones", approved_on=datetime.date(2026, 6, 1))
+    payment = DisbursementFactory(tranche=tranche, amount_eur=BN, value_date=datetime.date(2026, 6, 30))
+    released(tranche, payment)
+    problems = checks.release_problems(today=datetime.date(2026, 6, 29))
+    # Then the payment is named as being in the future
+    assert problems == [
+        checks.PAYMENT_IN_FUTURE.format(
+            payment=f"#{payment.pk} (€1.0bn)",
+            tranche="Drones",
+            date=datetime.date(2026, 6, 30),
+            today=datetime.date(2026, 6, 29),
+        )
+    ]
