@@ -17,9 +17,9 @@ from rest_framework.test import APIClient
 
 from reports import rates
 from reports import services as report_services
-from tranches import services
+from tests.releases import released
 from tranches.dataset import dataset_load
-from tranches.models import PUBLISHABLE_MODELS, Publishable
+from tranches.models import Publishable, Release
 
 BN = Decimal(1_000_000_000)
 DAY_ONE = datetime.datetime(2026, 7, 1, 12, 0, tzinfo=datetime.UTC)
@@ -40,7 +40,7 @@ def client() -> APIClient:
 
 @pytest.fixture
 def dataset(db):
-    """The initial dataset, loaded and published."""
+    """The initial dataset, loaded and published as Release 1."""
     return dataset_load(path=settings.DATASET_PATH)
 
 
@@ -59,17 +59,18 @@ def snapshot(dataset):
     return report_services.snapshot_refresh().snapshot
 
 
-def backdate(when: datetime.datetime) -> None:
-    """Date every history row written so far at ``when``: as if it had all been published then."""
-    for model in PUBLISHABLE_MODELS:
-        model.history.model.objects.update(history_date=when)  # type: ignore[attr-defined]
+def backdate(number: int, when: datetime.datetime) -> None:
+    """Date release ``number`` at ``when``: as if it had been published then (release times grow
+    with their numbers: keep ``when`` between the times of the releases before and after it)."""
+    assert Release.objects.filter(number=number).update(published_at=when) == 1
 
 
 @pytest.fixture
 def published() -> Callable[[Publishable], Any]:
+    """Publish one draft record as a release of its own (with the citation every figure needs)."""
+
     def publish(record: Publishable) -> Publishable:
-        services.record_publish(record=record, user=None)
-        record.refresh_from_db()
+        released(record)
         return record
 
     return publish

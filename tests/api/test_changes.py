@@ -1,4 +1,5 @@
-"""The change log and its Atom feed: publications old → new, newest first; no drafts, no editors."""
+"""The change log and its Atom feed: publications old → new, newest first, each with the release that
+published it; no drafts, no editors or reviewers."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from tests.releases import released
 from tranches import services
 from tranches.models import Tranche
 
@@ -14,21 +16,25 @@ pytestmark = pytest.mark.django_db
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 
+EDIT_REASON = "internal reason of the rename"
+
+
 @pytest.fixture
 def renamed(dataset, editor, reviewer):
-    """The drones tranche renamed by an editor, then published by a reviewer with a reason."""
+    """The drones tranche renamed twice by an editor (with an internal reason), then published by a
+    reviewer as Release 2."""
     tranche = Tranche.objects.get(slug="drones-1")
     tranche.name = "Draft name nobody should see"
     services.tranche_save(tranche=tranche, user=editor)
     tranche.name = "Drones: first payment"
-    services.tranche_save(tranche=tranche, user=editor)
-    services.record_publish(record=tranche, user=reviewer, reason="renamed by reviewer")
+    services.tranche_save(tranche=tranche, user=editor, reason=EDIT_REASON)
+    released(tranche, user=reviewer, note="The drones tranche renamed")
     return tranche
 
 
 def test_a_republished_record_shows_what_changed_from_its_previous_publication(client, renamed):
     latest = client.get("/api/v1/changes/?entity=tranche").json()["results"][0]
-    assert (latest["entity"], latest["id"], latest["kind"]) == ("tranche", renamed.pk, "changed")
+    assert (latest["entity"], latest["id"], latest["kind"], latest["release"]) == ("tranche", renamed.pk, "changed", 2)
     # The intermediate draft name is not an "old" value: only published versions are compared.
     assert latest["changes"] == [
         {"field": "name", "old": "First defence tranche: drones", "new": "Drones: first payment"}
@@ -39,6 +45,7 @@ def test_a_republished_record_shows_what_changed_from_its_previous_publication(c
 def test_first_publications_list_the_values_published(client, dataset):
     changes = client.get("/api/v1/changes/?entity=disbursement").json()["results"]
     assert {c["kind"] for c in changes} == {"added"}
+    assert {c["release"] for c in changes} == {1}  # the dataset is Release 1
     amounts = {f["new"] for c in changes for f in c["changes"] if f["field"] == "amount_eur"}
     assert amounts == {"3900000000.00", "3200000000.00"}
 
@@ -52,14 +59,15 @@ def test_the_change_log_pages_by_cursor_without_gaps_or_repeats(client, renamed)
         seen += [(c["entity"], c["id"], c["published_at"]) for c in page["results"]]
         url = page["next"]
     assert seen == [(c["entity"], c["id"], c["published_at"]) for c in everything["results"]]
-    assert len(seen) == 35  # 34 first publications of the dataset and one correction
+    assert len(seen) == len(set(seen)) == 37  # 36 first publications of the dataset and one correction
     dates = [c["published_at"] for c in everything["results"]]
     assert dates == sorted(dates, reverse=True)
+    assert [c["release"] for c in everything["results"]] == [2] + [1] * 36
 
 
 def test_the_change_log_never_names_editors_or_reviewers(client, renamed):
     body = client.get("/api/v1/changes/?page_size=500").content
-    for secret in (b"editor", b"reviewer", b"renamed by reviewer", b"history_user", b"published_by"):
+    for secret in (b"editor", b"reviewer", EDIT_REASON.encode(), b"history_user", b"published_by"):
         assert secret not in body
 
 
@@ -74,6 +82,7 @@ def test_the_atom_feed_lists_publications_and_corrections(client, renamed):
     assert entries[0].find(f"{ATOM}link").get("href").endswith(f"/api/v1/tranches/{renamed.pk}/")
     assert any(e.find(f"{ATOM}title").text.startswith("Published disbursement") for e in entries)
     assert b"reviewer" not in response.content
+    assert EDIT_REASON.encode() not in response.content
 
 
 def test_a_change_in_amount_is_shown_with_cents(client, dataset, editor, reviewer):
@@ -83,6 +92,25 @@ def test_a_change_in_amount_is_shown_with_cents(client, dataset, editor, reviewe
         tranche.amount = payment.amount_eur = Decimal("3100000000.50")
         services.tranche_save(tranche=tranche, user=editor)
         services.disbursement_save(disbursement=payment, user=editor)
-    services.records_publish(records=[tranche, payment], user=reviewer)
+    released(tranche, payment, user=reviewer)
     latest = client.get("/api/v1/changes/?entity=tranche").json()["results"][0]
     assert latest["changes"] == [{"field": "amount", "old": "3200000000.00", "new": "3100000000.50"}]
+
+
+def test_only_the_records_a_release_published_carry_its_number(client, renamed, editor, reviewer):
+    # Given a third release that corrects one payment
+    payment = Tranche.objects.get(slug="budget-2026-06").disbursements.get()
+    payment.notes = "Value date confirmed by the Commission"
+    services.disbursement_save(disbursement=payment, user=editor)
+    released(payment, user=reviewer)
+    # When the change log is read
+    changes = client.get("/api/v1/changes/?page_size=500").json()["results"]
+    # Then each release's changes carry its number, newest release first
+    assert [(c["release"], c["entity"], c["id"]) for c in changes[:2]] == [
+        (3, "disbursement", payment.pk),
+        (2, "tranche", renamed.pk),
+    ]
+    assert {c["release"] for c in changes[2:]} == {1}
+    # And the log as release 2 left it has no trace of release 3
+    as_two = client.get("/api/v1/changes/?page_size=500&release=2").json()["results"]
+    assert [c["release"] for c in as_two] == [2] + [1] * 36

@@ -40,6 +40,7 @@ PATHS = [
     "/api/v1/sources/",
     "/api/v1/citations/",
     "/api/v1/changes/?page_size=500",
+    "/api/v1/releases/",
     "/api/v1/summary/",
     "/api/v1/timeseries/",
     "/api/v1/tranches/?format=csv",

@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 
 from reports import services as report_services
 from tests.factories import DisbursementFactory, TrancheFactory
-from tranches import services
+from tests.releases import released
 from tranches.models import Component
 
 pytestmark = pytest.mark.django_db
@@ -23,13 +23,14 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def payments(dataset):
-    """Twelve more published payments of a new defence tranche (14 in all with the dataset's)."""
+    """Twelve more payments of a new defence tranche (approved on 1 June 2026), published with it
+    in one release (14 payments in all with the dataset's)."""
     tranche = TrancheFactory(component=Component.objects.get(slug="defence"), amount=Decimal("1200.00"), slug="t")
     rows = [tranche]
     for n in range(12):
-        day = datetime.date(2026, 5, 1 + n)
+        day = datetime.date(2026, 6, 1 + n)
         rows.append(DisbursementFactory(tranche=tranche, amount_eur=Decimal("100.00"), value_date=day))
-    services.records_publish(records=rows, user=None)
+    released(*rows)
     return rows
 
 

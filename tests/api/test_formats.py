@@ -97,7 +97,7 @@ def test_every_list_and_figure_resource_answers_in_all_three_formats(client, sna
     report_services.snapshot_refresh()
     for path in (
         "instruments", "components", "tranches", "disbursements", "sources", "citations", "changes", "snapshots",
-        "summary", "timeseries",
+        "summary", "timeseries", "releases",
     ):  # fmt: skip
         for fmt, content_type in (("json", "application/json"), ("csv", "text/csv"), ("xlsx", XLSX)):
             response = client.get(f"/api/v1/{path}/?format={fmt}")

@@ -6,16 +6,19 @@ import time
 
 import pytest
 from django.core.cache import cache
+from django.utils import timezone
 
 from loantracker import answers
+from tests.releases import released
 from tranches import services
-from tranches.models import Tranche
+from tranches.models import PublishedTranche, Release, Tranche
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize(
-    "path", ["/api/v1/tranches/", "/api/v1/tranches/?format=csv", "/api/v1/summary/", "/api/v1/changes/"]
+    "path",
+    ["/api/v1/tranches/", "/api/v1/tranches/?format=csv", "/api/v1/summary/", "/api/v1/changes/", "/api/v1/releases/"],
 )
 def test_an_unchanged_resource_revalidates_with_a_304(client, snapshot, path):
     first = client.get(path)
@@ -37,7 +40,7 @@ def test_a_published_change_gives_a_new_etag_but_a_draft_does_not(client, datase
     tranche.notes = "an editor's unreviewed note"
     services.tranche_save(tranche=tranche, user=editor)
     assert client.get("/api/v1/tranches/", HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
-    services.record_publish(record=tranche, user=reviewer)
+    released(tranche, user=reviewer)
     changed = client.get("/api/v1/tranches/", HTTP_IF_NONE_MATCH=first["ETag"])
     assert changed.status_code == 200
     assert changed["ETag"] != first["ETag"]
@@ -48,11 +51,14 @@ def test_a_publication_elsewhere_shows_within_a_second_and_one_here_at_once(clie
     checks at most once per POINTER_SECONDS; a publication by this process is seen at once."""
     monkeypatch.setattr(answers, "POINTER_SECONDS", 3)  # 1 s in use; 3 leaves room for a slow machine
     first = client.get("/api/v1/tranches/")
-    # Another process publishes: a history row written without this process's signals.
-    history = Tranche.history.model
-    row = history.objects.filter(slug="drones-1", status="published").latest("history_id")
-    row.history_id, row.name = None, "Drones, as another worker published it"
-    history.objects.bulk_create([row])
+    # Another process publishes Release 2: its rows written without this process's signals.
+    release = Release.objects.bulk_create(
+        [Release(number=2, published_at=timezone.now(), note="Published by another worker")]
+    )[0]
+    row = PublishedTranche.objects.get(slug="drones-1", left__isnull=True)
+    PublishedTranche.objects.filter(row_id=row.row_id).update(left=release)
+    row.row_id, row.entered, row.left, row.name = None, release, None, "Drones, as another worker published it"
+    PublishedTranche.objects.bulk_create([row])
     assert client.get("/api/v1/tranches/").content == first.content  # trusted for a moment
     time.sleep(answers.POINTER_SECONDS + 0.1)
     second = client.get("/api/v1/tranches/")
@@ -62,7 +68,7 @@ def test_a_publication_elsewhere_shows_within_a_second_and_one_here_at_once(clie
     tranche = Tranche.objects.get(slug="drones-1")
     tranche.name = "Drones, as published here"
     services.tranche_save(tranche=tranche)
-    services.record_publish(record=tranche, user=reviewer)
+    released(tranche, user=reviewer)
     assert b"as published here" in client.get("/api/v1/tranches/").content
 
 

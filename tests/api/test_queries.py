@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from reports import services as report_services
 from tests.factories import CitationFactory, DisbursementFactory, SourceFactory, TrancheFactory
-from tranches import services
+from tests.releases import released
 from tranches.models import Component
 
 pytestmark = pytest.mark.django_db
@@ -20,7 +20,8 @@ ROWS = 30
 
 @pytest.fixture
 def many(dataset):
-    """ROWS more published tranches, each with a payment and a cited source."""
+    """ROWS more tranches, each with a payment and a cited source, published in one release (the
+    payments cited by the shared test source)."""
     defence = Component.objects.get(slug="defence")
     records = []
     for n in range(ROWS):
@@ -30,16 +31,18 @@ def many(dataset):
         )
         citation = CitationFactory(source=SourceFactory(), tranche=tranche)
         records += [tranche, payment, citation.source, citation]
-    services.records_publish(records=records, user=None)
+    released(*records)
     report_services.snapshot_refresh()
 
 
-# (path, queries): records and changes first read what the published data is (one query of
-# indexed maxima: the fingerprint their answers are kept under); page-numbered lists count their
-# rows and find the newest version (Last-Modified) in one query, then read the page; cursor lists
-# read the page and take Last-Modified from it; the parents of a page's rows come in one query per
-# level (tranches: components; disbursements: tranches, components, USD rates); sources add one
-# query for the citations of the whole page; changes one per kind of record.
+# (path, queries): records, releases and changes first read what the published data is (one query
+# of indexed maxima: the latest release and the rates, which their answers are kept under);
+# page-numbered lists count their rows and find the newest version (Last-Modified) in one query,
+# then read the page; cursor lists read the page and take Last-Modified from it; the parents of a
+# page's rows come in one query per level (tranches: components; disbursements: tranches,
+# components, USD rates); sources add one query for the citations of the whole page; releases one
+# for what each release of the page published (a count per kind of record, in one query); changes
+# one per kind of record.
 CASES = [
     ("/api/v1/instruments/", 3),
     ("/api/v1/components/", 3),
@@ -47,6 +50,7 @@ CASES = [
     ("/api/v1/disbursements/?component=defence", 5),
     ("/api/v1/sources/", 4),
     ("/api/v1/citations/", 3),
+    ("/api/v1/releases/", 4),
     ("/api/v1/changes/", 7),
     ("/api/v1/summary/", 1),
     ("/api/v1/timeseries/", 1),

@@ -46,6 +46,14 @@ def test_every_parameter_and_field_is_described(openapi):
             assert spec.get("description") or "$ref" in spec or "allOf" in spec, (name, field)
 
 
+def test_releases_and_changes_document_the_release_but_never_who_published_it(openapi):
+    schemas = openapi["components"]["schemas"]
+    assert set(schemas["Release"]["properties"]) == {"number", "published_at", "note", "published"}
+    assert schemas["Change"]["properties"]["release"]["type"] == "integer"
+    assert {"/api/v1/releases/", "/api/v1/releases/{number}/"} <= set(openapi["paths"])
+    assert "published_by" not in str(openapi)
+
+
 def test_amounts_are_documented_as_decimal_strings(openapi):
     amount = openapi["components"]["schemas"]["Disbursement"]["properties"]["amount_eur"]
     assert (amount["type"], amount["format"]) == ("string", "decimal")

@@ -1,8 +1,9 @@
 """Filters of the list resources (django-filter), strict ordering and search.
 
-Filters work on the public versions (history rows) and their annotations: ``instrument`` and
-``component`` take an id or a slug, resolved among the public versions at the request's ``as_of``.
-A value that cannot be used is a 400 naming the parameter (django-filter's form errors)."""
+Filters work on the published versions (rows of the published state) and their annotations:
+``instrument`` and ``component`` take an id or a slug, resolved among the published versions at the
+request's ``as_of`` (or ``release``). A value that cannot be used is a 400 naming the parameter
+(django-filter's form errors)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from tranches.models import (
     Disbursement,
     Grade,
     Instrument,
+    Release,
     Source,
     Stage,
     Tranche,
@@ -37,7 +39,8 @@ ID_OR_SLUG = "An id (e.g. 3) or a slug (e.g. {example})."
 
 class StrictOrderingFilter(OrderingFilter):
     """``?ordering=field,-other`` among the view's ``ordering_fields``; an unknown field is a 400
-    (DRF would ignore it silently). The record id breaks ties so that pages never overlap."""
+    (DRF would ignore it silently). The record id (the view's ``ordering_tiebreak``, e.g. a
+    release's number) breaks ties so that pages never overlap."""
 
     ordering_description = "Sort by these fields, comma-separated; a leading '-' sorts descending."
 
@@ -54,8 +57,9 @@ class StrictOrderingFilter(OrderingFilter):
 
     def filter_queryset(self, request: Request, queryset: QuerySet[Any], view: APIView) -> QuerySet[Any]:
         ordering = list(self.get_ordering(request, queryset, view) or [])
-        if ordering and not {"id", "-id"} & set(ordering):
-            ordering.append("id")
+        tiebreak = getattr(view, "ordering_tiebreak", "id")
+        if ordering and not {tiebreak, f"-{tiebreak}"} & set(ordering):
+            ordering.append(tiebreak)
         return queryset.order_by(*ordering) if ordering else queryset
 
 
@@ -239,4 +243,17 @@ class CitationFilter(_PublicFilterSet):
 
     class Meta:
         model = PUBLISHED_MODEL[Citation]
+        fields: ClassVar[list[str]] = []
+
+
+class ReleaseFilter(filters.FilterSet):
+    published_on_after = filters.DateFilter(
+        field_name="published_at", lookup_expr="date__gte", help_text="Published (YYYY-MM-DD, UTC). From (inclusive)."
+    )
+    published_on_before = filters.DateFilter(
+        field_name="published_at", lookup_expr="date__lte", help_text="Published (YYYY-MM-DD, UTC). Until (inclusive)."
+    )
+
+    class Meta:
+        model = Release
         fields: ClassVar[list[str]] = []

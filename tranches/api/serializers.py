@@ -1,5 +1,6 @@
-"""Serializers of the public API. They read the public versions (history rows) and the annotations
-the selectors add; none of them queries the database. Amounts are EUR decimal strings with cents."""
+"""Serializers of the public API. They read the published versions (rows of the published state),
+the releases and the annotations the selectors add; none of them queries the database. Amounts are
+EUR decimal strings with cents."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ def _eur(help_text: str, **kwargs: Any) -> serializers.DecimalField:
     return serializers.DecimalField(max_digits=15, decimal_places=2, help_text=help_text, **kwargs)
 
 
-PUBLISHED_AT = "When this version was published (UTC). Earlier versions are in /changes/."
+PUBLISHED_AT = "When the release that published this version was published (UTC). Earlier versions are in /changes/."
 
 
 class InstrumentSerializer(serializers.Serializer):
@@ -199,8 +200,41 @@ class ChangeSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(
         choices=["added", "changed"], help_text="added: first publication; changed: a correction or update."
     )
-    published_at = serializers.DateTimeField(help_text="When this version was published (UTC).")
+    release = serializers.IntegerField(
+        help_text="Number of the release that published this version (see /api/v1/releases/{number}/)."
+    )
+    published_at = serializers.DateTimeField(help_text="When that release was published (UTC).")
     changes = FieldChangeSerializer(many=True, help_text="The fields that differ from the previous publication.")
+
+
+# -------------------------------------------------------------------------------------- releases
+
+
+def _published_count(kind: str) -> serializers.IntegerField:
+    return serializers.IntegerField(
+        help_text=f"Number of {kind} this release published: new ones and corrected versions of earlier ones."
+    )
+
+
+class ReleaseCountsSerializer(serializers.Serializer):
+    instruments = _published_count("instruments")
+    components = _published_count("components")
+    tranches = _published_count("tranches")
+    disbursements = _published_count("disbursements")
+    sources = _published_count("sources")
+    citations = _published_count("citations")
+
+
+class ReleaseSerializer(serializers.Serializer):
+    number = serializers.IntegerField(
+        help_text="Number of the release: 1, 2, 3… in the order they were published. ?release=N shows the data "
+        "as this release left it."
+    )
+    published_at = serializers.DateTimeField(help_text="When it was published (UTC).")
+    note = serializers.CharField(help_text="What changed and why, as the reviewers wrote it for the public.")
+    published = ReleaseCountsSerializer(
+        source="published_counts", help_text="How many records of each kind it published (new or corrected)."
+    )
 
 
 # ------------------------------------------------------------------------- snapshots and figures

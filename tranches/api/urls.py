@@ -15,6 +15,7 @@ router.register("tranches", views.TrancheViewSet, basename="tranche")
 router.register("disbursements", views.DisbursementViewSet, basename="disbursement")
 router.register("sources", views.SourceViewSet, basename="source")
 router.register("citations", views.CitationViewSet, basename="citation")
+router.register("releases", views.ReleaseViewSet, basename="release")
 router.register("snapshots", views.SnapshotViewSet, basename="snapshot")
 
 urlpatterns = [

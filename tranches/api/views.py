@@ -27,7 +27,6 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from loantracker import answers
-from reports.figures import figures_fingerprint
 from reports.selectors import snapshot_by_hash
 
 from . import selectors
@@ -38,6 +37,7 @@ from .filters import (
     ComponentFilter,
     DisbursementFilter,
     InstrumentFilter,
+    ReleaseFilter,
     SourceFilter,
     TrancheFilter,
 )
@@ -50,6 +50,7 @@ from .serializers import (
     ComponentSerializer,
     DisbursementSerializer,
     InstrumentSerializer,
+    ReleaseSerializer,
     SnapshotDetailSerializer,
     SnapshotSerializer,
     SourceSerializer,
@@ -154,16 +155,16 @@ class ReplayMixin(PublicAPIMixin):
 
 
 class RecordsReplayMixin(ReplayMixin):
-    """Records and the change log: an answer is current while the published loan data and the
-    exchange rates are unchanged (``reports.figures.figures_fingerprint``, one query of indexed
-    maxima), which a worker reads at most once per POINTER_SECONDS for all its answers."""
+    """Records, releases and the change log: an answer is current while the latest release and the
+    exchange rates are unchanged (``selectors.published_state``, one query of indexed maxima),
+    which a worker reads at most once per POINTER_SECONDS for all its answers."""
 
     replay_pointer = answers.RECORDS
 
     @classmethod
     def current(cls, request: HttpRequest) -> answers.Snapshot | None:
-        # Read before the answer's own queries: a publication in between makes it stale, never wrong.
-        request._records_inputs = (0, figures_fingerprint())  # type: ignore[attr-defined]
+        # Read before the answer's own queries: a release in between makes it stale, never wrong.
+        request._records_inputs = (0, *selectors.published_state())  # type: ignore[attr-defined]
         return request._records_inputs  # type: ignore[attr-defined]
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
@@ -185,6 +186,7 @@ class PublicReadOnlyViewSet(RecordsReplayMixin, viewsets.ReadOnlyModelViewSet):
 
     lookup_field = "id"
     lookup_value_regex = r"[0-9]{1,18}"
+    ordering_tiebreak = "id"  # added to every ordering (StrictOrderingFilter): pages never overlap
     select = staticmethod(selectors.instruments_public)
     pagination_class: type[BasePagination] | None = ExportPageNumberPagination
     export_dicts = False  # prepare_rows and the serializer take dicts: a large export reads values()
@@ -346,6 +348,26 @@ class CitationViewSet(PublicReadOnlyViewSet):
     ordering: ClassVar = ["id"]
 
 
+class ReleaseViewSet(PublicReadOnlyViewSet):
+    """Releases: the reviewed sets of changes published together, numbered 1, 2, 3… in the order
+    they were published, newest first, each with its public note (what changed and why) and how
+    many records of each kind it published. ``?release=N`` on any resource shows the data as
+    release N left it. Who reviewed or published a release is never shown."""
+
+    lookup_field = "number"
+    lookup_value_regex = r"[0-9]{1,9}"
+    ordering_tiebreak = "number"
+    select = staticmethod(selectors.releases_public)
+    serializer_class = ReleaseSerializer
+    filterset_class = ReleaseFilter
+    search_fields: ClassVar = ["note"]
+    ordering_fields: ClassVar = ["number", "published_at"]
+    ordering: ClassVar = ["-number"]
+
+    def prepare_rows(self, rows: list[Any]) -> list[Any]:
+        return selectors.releases_with_counts(rows)
+
+
 # ------------------------------------------------------------------------------------ change log
 
 ENTITY_PARAM = OpenApiParameter(
@@ -395,8 +417,9 @@ def changes_params(request: Request) -> dict[str, Any]:
 
 class ChangeListView(RecordsReplayMixin, APIView):
     """The public change log: each publication of a record, newest first, with what changed since
-    its previous publication (old → new) and when. Drafts never appear, neither as a change nor as
-    an old value, and editors are never named. Paged by cursor: follow ``next``."""
+    its previous publication (old → new), the release that published it and when. Drafts never
+    appear, neither as a change nor as an old value, and editors and reviewers are never named.
+    Paged by cursor: follow ``next``."""
 
     export_name = "changes"
 

@@ -1,8 +1,9 @@
-"""Reads of the public API. Every list is built on ``tranches.selectors.public_versions``: the latest
-*published* history row of each record as it stood at ``as_of``, so drafts and unpublished edits never
-appear and a past date rebuilds what was public then. Names of parents (instrument, component) come
-from their public versions at the same ``as_of``, never from the live tables. Each function returns a
-lazy queryset or does a fixed number of queries, whatever the number of rows."""
+"""Reads of the public API. Every list of records is built on ``tranches.selectors.public_versions``:
+the published state of each record in the latest release, or in the latest release published by
+``as_of``, so drafts and unpublished edits never appear and a past date (or release) shows what was
+public then. Names of parents (instrument, component) come from their published versions at the same
+``as_of``, never from the draft tables; nothing here reads the draft or history tables. Each function
+returns a lazy queryset or does a fixed number of queries, whatever the number of rows."""
 
 from .changes import (
     CHANGE_ENTITIES,
@@ -28,6 +29,7 @@ from .records import (
     tranches_with_parents,
     usd_rates_on,
 )
+from .releases import RELEASE_KINDS, published_state, releases_public, releases_with_counts
 from .snapshots import (
     INTERVALS,
     SnapshotHead,
@@ -42,6 +44,7 @@ __all__ = [
     "CHANGE_ENTITIES",
     "CHANGE_FIELDS",
     "INTERVALS",
+    "RELEASE_KINDS",
     "Change",
     "ChangeCursor",
     "ChangePage",
@@ -57,6 +60,9 @@ __all__ = [
     "disbursements_with_parents",
     "instruments_public",
     "last_published",
+    "published_state",
+    "releases_public",
+    "releases_with_counts",
     "snapshot_as_of",
     "snapshot_figures_as_of",
     "snapshots_public",

@@ -62,7 +62,7 @@ PARENT_FIELDS = {
 
 
 def _get(row: Any, name: str) -> Any:
-    """A field of a row: a history model instance, or a dict (a streamed export's ``values()``)."""
+    """A field of a row: a published version (a model instance), or a dict (a streamed export's ``values()``)."""
     return row[name] if isinstance(row, dict) else getattr(row, name)
 
 

@@ -1,0 +1,123 @@
+"""/api/v1/releases/: every release, newest first, with its time, its public note and how many records
+of each kind it published; never who reviewed or published it."""
+
+from __future__ import annotations
+
+import datetime
+import io
+import zipfile
+from decimal import Decimal
+
+import pytest
+
+from tests.api.conftest import DAY_ONE, backdate, results
+from tests.releases import released
+from tranches import services
+from tranches.models import Disbursement, Tranche
+
+pytestmark = pytest.mark.django_db
+DAY_TWO = datetime.datetime(2026, 7, 15, 12, 0, tzinfo=datetime.UTC)
+CORRECTION = "Budget support paid in June corrected to €3.0bn (Commission press release of 14 July)"
+NOTHING = {"instruments": 0, "components": 0, "tranches": 0, "disbursements": 0, "sources": 0, "citations": 0}
+
+
+@pytest.fixture
+def two_releases(dataset, editor, reviewer):
+    """The dataset as Release 1 (1 July 2026), and Release 2 (15 July) by a reviewer correcting the
+    budget-support tranche and its payment together."""
+    backdate(1, DAY_ONE)
+    tranche = Tranche.objects.get(slug="budget-2026-06")
+    payment = Disbursement.objects.get(tranche=tranche)
+    with services.checked_together():
+        tranche.amount = payment.amount_eur = Decimal("3000000000.00")
+        services.tranche_save(tranche=tranche, user=editor)
+        services.disbursement_save(disbursement=payment, user=editor)
+    released(tranche, payment, user=reviewer, note=CORRECTION)
+    backdate(2, DAY_TWO)
+
+
+def test_releases_are_listed_newest_first_with_their_note_and_time(client, two_releases):
+    rows = results(client.get("/api/v1/releases/"))
+    assert [(row["number"], row["published_at"]) for row in rows] == [
+        (2, "2026-07-15T12:00:00Z"),
+        (1, "2026-07-01T12:00:00Z"),
+    ]
+    assert rows[0]["note"] == CORRECTION
+    assert rows[1]["note"].startswith("Initial dataset")
+    assert set(rows[0]) == {"number", "published_at", "note", "published"}
+
+
+def test_each_release_counts_the_records_it_published_by_kind(client, two_releases):
+    rows = {row["number"]: row["published"] for row in results(client.get("/api/v1/releases/"))}
+    assert rows[2] == NOTHING | {"tranches": 1, "disbursements": 1}
+    # Release 1 published the whole dataset: as many of each kind as are public in it.
+    for kind, count in rows[1].items():
+        listed = client.get(f"/api/v1/{kind}/?release=1&page_size=500").json()["results"]
+        assert count == len(listed) > 0, kind
+
+
+def test_a_release_is_shown_by_its_number(client, two_releases):
+    response = client.get("/api/v1/releases/2/")
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["number"], body["note"], body["published"]["tranches"]) == (2, CORRECTION, 1)
+    assert response["Last-Modified"] == "Wed, 15 Jul 2026 12:00:00 GMT"
+    assert client.get("/api/v1/releases/1/").json()["published_at"] == "2026-07-01T12:00:00Z"
+
+
+@pytest.mark.parametrize("path", ["/api/v1/releases/3/", "/api/v1/releases/0/", "/api/v1/releases/999999999/"])
+def test_an_unknown_release_is_a_404_in_the_api_error_format(client, two_releases, path):
+    response = client.get(path)
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_as_of_and_release_list_the_releases_published_by_then(client, two_releases):
+    assert [row["number"] for row in results(client.get("/api/v1/releases/?as_of=2026-07-14"))] == [1]
+    assert [row["number"] for row in results(client.get("/api/v1/releases/?as_of=2026-07-15"))] == [2, 1]
+    assert [row["number"] for row in results(client.get("/api/v1/releases/?release=1"))] == [1]
+    assert client.get("/api/v1/releases/2/?release=1").status_code == 404  # not yet published in release 1
+
+
+def test_releases_filter_by_day_search_their_notes_and_order_explicitly(client, two_releases):
+    numbers = lambda query: [row["number"] for row in results(client.get(f"/api/v1/releases/?{query}"))]  # noqa: E731
+    assert numbers("published_on_after=2026-07-02") == [2]
+    assert numbers("published_on_before=2026-07-01") == [1]
+    assert numbers("search=commission+press") == [2]
+    assert numbers("ordering=number") == [1, 2]
+    assert numbers("ordering=-published_at") == [2, 1]
+    response = client.get("/api/v1/releases/?ordering=published_by")
+    assert response.status_code == 400
+    assert list(response.json()["error"]["parameters"]) == ["ordering"]
+
+
+def text_of(response) -> str:
+    """What a reader receives, an XLSX workbook unzipped."""
+    body = response.content
+    if response["Content-Type"].startswith("application/vnd.openxmlformats"):
+        with zipfile.ZipFile(io.BytesIO(body)) as workbook:
+            body = b"".join(workbook.read(name) for name in workbook.namelist())
+    return body.decode("utf-8")
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv", "xlsx"])
+def test_releases_never_name_who_reviewed_or_published_them(client, two_releases, reviewer, fmt):
+    secrets = [reviewer.username, reviewer.email, reviewer.first_name, reviewer.last_name, "published_by", "editor"]
+    for path in ("/api/v1/releases/", "/api/v1/releases/2/"):
+        response = client.get(f"{path}?format={fmt}")
+        assert response.status_code == 200
+        received = text_of(response)
+        assert CORRECTION in received  # the check reads the text the reader gets
+        assert [secret for secret in secrets if secret and secret in received] == [], path
+
+
+def test_a_new_release_is_listed_at_once(client, two_releases, editor, reviewer):
+    first = client.get("/api/v1/releases/")
+    tranche = Tranche.objects.get(slug="drones-1")
+    tranche.notes = "Value date confirmed"
+    services.tranche_save(tranche=tranche, user=editor)
+    assert client.get("/api/v1/releases/").content == first.content  # a draft is no release
+    released(tranche, user=reviewer, note="Drones value date confirmed")
+    rows = results(client.get("/api/v1/releases/"))
+    assert [(row["number"], row["note"]) for row in rows[:1]] == [(3, "Drones value date confirmed")]
+    assert rows[0]["published"] == NOTHING | {"tranches": 1}
