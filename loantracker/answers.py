@@ -27,6 +27,7 @@ from django.utils.http import parse_etags, quote_etag
 from simple_history.signals import post_create_historical_record
 
 from reports.models import ChartData, FigureSnapshot
+from tranches.signals import release_published
 
 KEPT = 64
 POINTER_SECONDS = 1.0
@@ -47,9 +48,10 @@ _pointers: OrderedDict[str, tuple[float, Snapshot]] = OrderedDict()  # name -> (
 @receiver(post_save, sender=ChartData, dispatch_uid="answers-forget-chart-data")
 @receiver(post_delete, sender=ChartData, dispatch_uid="answers-forget-chart-data-deleted")
 @receiver(post_create_historical_record, dispatch_uid="answers-forget-history")
+@receiver(release_published, dispatch_uid="answers-forget-release")
 def forget_pointers(**kwargs: Any) -> None:
-    """A new snapshot or chart data may be the latest, a new history row (a publication) may change
-    the records: read the pointers again (other processes within POINTER_SECONDS)."""
+    """A new snapshot or chart data may be the latest, a release (after it commits; a history row
+    before) changes the records: read the pointers again (other processes within POINTER_SECONDS)."""
     with _lock:
         _pointers.clear()
 

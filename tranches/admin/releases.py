@@ -22,12 +22,12 @@ from django.urls import path, reverse
 from .. import selectors, services
 from ..models import (
     PUBLISHABLE_MODELS,
-    PUBLISHED_MODEL,
     Citation,
     Component,
     Disbursement,
     Instrument,
     Publishable,
+    PublishedTranche,
     Purpose,
     Release,
     Source,
@@ -80,7 +80,7 @@ class PurposeAdmin(admin.ModelAdmin):
             return False
         return (
             Tranche.objects.filter(purpose=obj.name).exists()
-            or PUBLISHED_MODEL[Tranche].objects.filter(purpose=obj.name, left__isnull=True).exists()
+            or PublishedTranche.objects.filter(purpose=obj.name, left__isnull=True).exists()
         )
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
