@@ -13,7 +13,10 @@ CheckConstraints keep, by construction, in integer cents:
   exactly its amount (its payments are a split of it);
 - amounts are more than zero; a reported amount comes with its currency;
 - each stage reached has its date, dates are in order (planned ≤ approved ≤ paid ≤ disbursed,
-  withheld or cancelled) and none is in the future (all fall in the two years before today).
+  withheld or cancelled) and none is in the future (all fall in the two years before today);
+- payments only on approved or disbursed tranches, within the instrument's period, after approval
+  (the release checks). Tranches and payments are not cited one by one (instruments and components
+  cite the one generator source): a million citations would only weigh on the benchmark.
 
 Records are published by one release of their own ("SYNTHETIC benchmark data …"): each record is
 written to its live table and, as that release's version, to its published table (public reads,
@@ -70,7 +73,7 @@ PURPOSES = ("drones", "ammunition", "air defence", "budget support", "energy", "
 # 10 % withheld, 5 % cancelled; mixed early so that small runs see every stage.
 STAGE_CYCLE = "DAPWCDADADDAPDADWDPA"
 STAGES = {"D": Stage.DISBURSED, "A": Stage.APPROVED, "P": Stage.PLANNED, "W": Stage.WITHHELD, "C": Stage.CANCELLED}
-PAYING = (Stage.DISBURSED, Stage.APPROVED, Stage.WITHHELD)
+PAYING = (Stage.DISBURSED, Stage.APPROVED)  # the stages a release accepts payments on
 BN_CENTS = 100 * 1_000_000_000
 WINDOW_DAYS = 720  # every date falls in the two years before today
 
@@ -86,7 +89,7 @@ class SyntheticCounts:
     instruments: int = 5
     components: int = 50  # in all, spread evenly over the instruments
     tranches: int = 20_000  # in all, spread evenly over the components
-    disbursements: int = 1_000_000  # in all, over the approved, disbursed and withheld tranches
+    disbursements: int = 1_000_000  # in all, over the approved and disbursed tranches
 
     def __post_init__(self) -> None:
         if self.instruments < 1 or min(self.components, self.tranches, self.disbursements) < 0:
@@ -348,7 +351,7 @@ def synthetic_generate(
 
         # Tranches: stage, dates and amount; payments are planned here and written after.
         tranches: list[tuple[Any, ...]] = []
-        paying: list[int] = []  # indexes into tranches of the approved, disbursed and withheld
+        paying: list[int] = []  # indexes into tranches of the approved and disbursed
         per_component = _even(counts.tranches, counts.components) if counts.components else []
         amounts: list[int] = []
         for c, (component, how_many) in enumerate(zip(components, per_component, strict=True)):
@@ -409,6 +412,8 @@ def synthetic_generate(
                 tranches, amounts, strict=True
             ):
                 disbursed, withheld, _ = stage_dates.get(tranche_id, (None, None, None))
+                if stage == Stage.WITHHELD:
+                    withheld = min(today, (approved or planned) + datetime.timedelta(days=30))
                 cancelled = None
                 if stage == Stage.CANCELLED:
                     cancelled = min(today, (approved or planned) + datetime.timedelta(days=30))

@@ -18,6 +18,7 @@ from django.utils import timezone
 from tranches.dataset import dataset_load
 from tranches.models import Citation, Component, Disbursement, Instrument, Release, Source, Stage, Status, Tranche
 from tranches.selectors import public_versions
+from tranches.services.checks import release_problems
 from tranches.synthetic import (
     NAME_PREFIX,
     SYNTHETIC_MODELS,
@@ -161,3 +162,12 @@ def test_the_command_reports_progress_and_what_it_wrote(capsys: Any) -> None:
 def test_counts_that_cannot_be_met_are_refused() -> None:
     with pytest.raises(CommandError, match="at least one component"):
         call_command("generate_synthetic_data", "--instruments=3", "--components=2")
+
+
+def test_synthetic_data_keeps_the_release_checks_but_the_citations_of_each_tranche_and_payment() -> None:
+    synthetic_generate(counts=SMALL)
+    problems = release_problems(today=timezone.localdate())
+    assert [problem.split(" would have")[0] for problem in problems] == [
+        "45 published tranches",
+        "600 published disbursements",
+    ]
