@@ -114,3 +114,19 @@ def test_only_the_records_a_release_published_carry_its_number(client, renamed, 
     # And the log as release 2 left it has no trace of release 3
     as_two = client.get("/api/v1/changes/?page_size=500&release=2").json()["results"]
     assert [c["release"] for c in as_two] == [2] + [1] * 36
+
+
+def test_pages_of_the_change_log_go_from_the_newest_release_to_the_oldest(client, dataset):
+    # Given the drones tranche renamed in Releases 2, 3 and 4
+    tranche = Tranche.objects.get(slug="drones-1")
+    for number in (2, 3, 4):
+        tranche.refresh_from_db()
+        tranche.name = f"Drones, release {number}"
+        services.tranche_save(tranche=tranche)
+        released(tranche, note=f"Rename {number}")
+    # When the tranche changes are read two at a time
+    first = client.get("/api/v1/changes/?entity=tranche&page_size=2").json()
+    second = client.get(first["next"]).json()
+    # Then the first page holds the two newest releases, and the next page carries on from there
+    assert [change["release"] for change in first["results"]] == [4, 3]
+    assert [change["release"] for change in second["results"]][:2] == [2, 1]

@@ -13,7 +13,18 @@ from typing import Any
 
 from django.db.models import F, Model, OuterRef, QuerySet, Subquery
 
-from tranches.models import PUBLISHED_MODEL, Citation, Component, Disbursement, Instrument, Publishable, Source, Tranche
+from tranches.models import (
+    PUBLISHED_MODEL,
+    Citation,
+    Component,
+    Disbursement,
+    Instrument,
+    Publishable,
+    Release,
+    Source,
+    Tranche,
+)
+from tranches.selectors import release_as_of
 
 # The public fields of each model, in the order a change lists them. Status, versions, timestamps,
 # dataset keys and who edited or published are never shown.
@@ -64,30 +75,31 @@ class InvalidCursor(ValueError):
 
 @dataclass(frozen=True)
 class ChangeCursor:
-    """A position in the change log, newest first: (published at, entity, published version id)."""
+    """A position in the change log, newest first: (release, entity, published version id). Release
+    times grow with their numbers, so this is also the order of publication times."""
 
-    published_at: datetime.datetime
+    release: int
     entity: str
     version_id: int
 
     def encode(self) -> str:
-        raw = json.dumps([self.published_at.isoformat(), self.entity, self.version_id])
+        raw = json.dumps([self.release, self.entity, self.version_id])
         return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
     @classmethod
     def decode(cls, value: str) -> ChangeCursor:
         try:
             raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
-            when, entity, version_id = json.loads(raw)
-            published_at = datetime.datetime.fromisoformat(when)
-            if entity not in CHANGE_FIELDS or not isinstance(version_id, int) or published_at.tzinfo is None:
+            release, entity, version_id = json.loads(raw)
+            numbers = (release, version_id)
+            if entity not in CHANGE_FIELDS or not all(type(n) is int and 0 < n < 2**63 for n in numbers):
                 raise InvalidCursor(value)
         except (ValueError, TypeError, UnicodeDecodeError) as exc:
             raise InvalidCursor(value) from exc
-        return cls(published_at=published_at, entity=entity, version_id=version_id)
+        return cls(release=release, entity=entity, version_id=version_id)
 
-    def sort_key(self) -> tuple[datetime.datetime, int, int]:
-        return (self.published_at, CHANGE_ENTITIES.index(self.entity), self.version_id)
+    def sort_key(self) -> tuple[int, int, int]:
+        return (self.release, CHANGE_ENTITIES.index(self.entity), self.version_id)
 
 
 @dataclass(frozen=True)
@@ -113,7 +125,7 @@ class Change:
 
     @property
     def cursor(self) -> ChangeCursor:
-        return ChangeCursor(published_at=self.published_at, entity=self.entity, version_id=self.version_id)
+        return ChangeCursor(release=self.release, entity=self.entity, version_id=self.version_id)
 
 
 @dataclass(frozen=True)
@@ -123,15 +135,15 @@ class ChangePage:
 
 
 def _after_cursor(rows: QuerySet[Any], entity: str, cursor: ChangeCursor | None) -> QuerySet[Any]:
-    """Rows strictly older than ``cursor`` in the order (published at, entity, version id) desc."""
+    """Rows strictly older than ``cursor`` in the order (release, entity, version id) desc."""
     if cursor is None:
         return rows
     rank, cursor_rank = CHANGE_ENTITIES.index(entity), CHANGE_ENTITIES.index(cursor.entity)
-    older = rows.filter(published_at__lt=cursor.published_at)
+    older = rows.filter(entered__lt=cursor.release)
     if rank < cursor_rank:
-        return rows.filter(published_at__lte=cursor.published_at)
+        return rows.filter(entered__lte=cursor.release)
     if rank == cursor_rank:
-        return older | rows.filter(published_at=cursor.published_at, row_id__lt=cursor.version_id)
+        return older | rows.filter(entered=cursor.release, row_id__lt=cursor.version_id)
     return older
 
 
@@ -166,16 +178,18 @@ def changes_page(
     for entity in entities:
         model, fields = CHANGE_FIELDS[entity]
         rows = PUBLISHED_MODEL[model].objects.annotate(published_at=F("entered__published_at"))
+        # Release numbers, not times, bound and order the rows: an index scan of (entered, row_id).
         if as_of is not None:
-            rows = rows.filter(published_at__lte=as_of)
+            rows = rows.filter(entered__lte=release_as_of(as_of))
         if since is not None:
-            rows = rows.filter(published_at__gte=since)
+            first = Release.objects.filter(published_at__gte=since).order_by("number").values("number")[:1]
+            rows = rows.filter(entered__gte=Subquery(first))
         rows = _after_cursor(rows, entity, cursor)
         annotations = {f"previous__{name}": _previous_published(model, name) for name in fields}
         annotations["previous__row_id"] = _previous_published(model, "row_id")
         values = (
             rows.annotate(**annotations)
-            .order_by("-published_at", "-row_id")
+            .order_by("-entered_id", "-row_id")
             .values("id", "row_id", "entered_id", "published_at", *fields, *annotations)[: limit + 1]
         )
         for row in values:
