@@ -5,6 +5,7 @@ every figure. Single-row rules are CheckConstraints (the database has the last w
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 from typing import ClassVar
 
 from django.conf import settings
@@ -16,6 +17,16 @@ from django.utils.text import capfirst
 from simple_history.models import HistoricalRecords
 
 from ..money import eur
+from .rules import (
+    DATE_FIRST,
+    DATE_LAST,
+    TEXT_MAX_LENGTH,
+    date_in_range,
+    date_rules,
+    length_at_most,
+    long_text_rules,
+    text_rules,
+)
 
 # Messages are module constants so that tests assert the exact text a user sees.
 AMOUNT_NOT_POSITIVE = "{label} must be more than zero; got {value}."
@@ -27,6 +38,7 @@ REPORTED_PAIR = "Give the reported amount and its currency together, or neither.
 CITATION_TARGET = "A citation backs exactly one figure: choose one instrument, component, tranche or disbursement."
 CITATION_QUOTE_EMPTY = "Quote the passage of the source that backs the figure."
 BUDGET_YEAR_RANGE = "Budget year must be between 2000 and 2100; got {value}."
+# The value rules every writer keeps (date range, characters, lengths) are in ``.rules``.
 
 
 class Status(models.TextChoices):
@@ -90,15 +102,33 @@ def _verbose(obj: models.Model, field: str) -> str:
     return str(getattr(obj._meta.get_field(field), "verbose_name", field))
 
 
-def _check_positive(errors: dict[str, str], obj: models.Model, field: str) -> None:
+# clean() runs even when a field's own validation failed (full_clean collects both), and then the
+# attribute still holds the value as given: a rule across fields reads only values of the right type.
+def _number(obj: models.Model, field: str) -> Decimal | int | None:
     value = getattr(obj, field)
+    if isinstance(value, bool) or not isinstance(value, Decimal | int):
+        return None
+    return value if not isinstance(value, Decimal) or value.is_finite() else None
+
+
+def _date(obj: models.Model, field: str) -> datetime.date | None:
+    """The date in ``field``, or None if it is not a date or outside the range of dates (the field's
+    own rule names that, and a rule across dates would only repeat it)."""
+    value = getattr(obj, field)
+    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        return value if DATE_FIRST <= value <= DATE_LAST else None
+    return None
+
+
+def _check_positive(errors: dict[str, str], obj: models.Model, field: str) -> None:
+    value = _number(obj, field)
     if value is not None and value <= 0:
         label = capfirst(_verbose(obj, field))
-        errors[field] = AMOUNT_NOT_POSITIVE.format(label=label, value=eur(value))
+        errors[field] = AMOUNT_NOT_POSITIVE.format(label=label, value=eur(Decimal(value)))
 
 
 def _check_not_future(errors: dict[str, str], obj: models.Model, field: str) -> None:
-    value = getattr(obj, field)
+    value = _date(obj, field)
     today = timezone.localdate()
     if value is not None and value > today:
         label = capfirst(_verbose(obj, field))
@@ -167,18 +197,22 @@ class Publishable(models.Model):
 class InstrumentFields(models.Model):
     """What an instrument says, shared by the draft (``Instrument``) and its published versions."""
 
-    name = models.CharField(max_length=200, unique=True)
-    short_name = models.CharField(max_length=40, unique=True, help_text="e.g. USL")
+    name = models.CharField(max_length=200, unique=True, validators=text_rules("name"))
+    short_name = models.CharField(max_length=40, unique=True, help_text="e.g. USL", validators=text_rules("short name"))
     slug = models.SlugField(max_length=60, unique=True)
-    legal_basis = models.CharField(max_length=300, help_text="e.g. Regulation (EU) 2026/467")
-    legal_basis_url = models.URLField(blank=True, help_text="ELI or EUR-Lex link")
+    legal_basis = models.CharField(
+        max_length=300, help_text="e.g. Regulation (EU) 2026/467", validators=text_rules("legal basis")
+    )
+    legal_basis_url = models.URLField(
+        blank=True, help_text="ELI or EUR-Lex link", validators=text_rules("legal basis url")
+    )
     amount = models.DecimalField("total amount (EUR)", max_digits=15, decimal_places=2)
     currency = models.CharField(max_length=3, default="EUR", choices=[("EUR", "EUR")])
-    period_start = models.DateField()
-    period_end = models.DateField()
-    lender = models.CharField(max_length=200, default="European Union")
-    borrower = models.CharField(max_length=200, default="Ukraine")
-    description = models.TextField(blank=True)
+    period_start = models.DateField(validators=date_rules("period start"))
+    period_end = models.DateField(validators=date_rules("period end"))
+    lender = models.CharField(max_length=200, default="European Union", validators=text_rules("lender"))
+    borrower = models.CharField(max_length=200, default="Ukraine", validators=text_rules("borrower"))
+    description = models.TextField(blank=True, max_length=TEXT_MAX_LENGTH, validators=long_text_rules("description"))
 
     class Meta:
         abstract = True
@@ -193,6 +227,9 @@ class Instrument(InstrumentFields, Publishable):
         constraints: ClassVar = [
             _positive("amount"),
             _not_before("period_start", "period_end"),
+            date_in_range("period_start"),
+            date_in_range("period_end"),
+            length_at_most("description"),
             models.CheckConstraint(
                 condition=Q(currency="EUR"),
                 name="tranches_instrument_currency_eur",
@@ -206,8 +243,9 @@ class Instrument(InstrumentFields, Publishable):
     def clean(self) -> None:
         errors: dict[str, str] = {}
         _check_positive(errors, self, "amount")
-        if self.period_start and self.period_end and self.period_end < self.period_start:
-            errors["period_end"] = PERIOD_REVERSED.format(start=self.period_start, end=self.period_end)
+        start, end = _date(self, "period_start"), _date(self, "period_end")
+        if start and end and end < start:
+            errors["period_end"] = PERIOD_REVERSED.format(start=start, end=end)
         if errors:
             raise ValidationError(errors)
 
@@ -215,10 +253,10 @@ class Instrument(InstrumentFields, Publishable):
 class ComponentFields(models.Model):
     """What a component says (but its instrument), shared by the draft and its published versions."""
 
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=text_rules("name"))
     slug = models.SlugField(max_length=60)
     amount = models.DecimalField("amount (EUR)", max_digits=15, decimal_places=2)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, max_length=TEXT_MAX_LENGTH, validators=long_text_rules("description"))
 
     class Meta:
         abstract = True
@@ -236,6 +274,7 @@ class Component(ComponentFields, Publishable):
             _positive("amount"),
             models.UniqueConstraint(fields=["instrument", "slug"], name="tranches_component_unique_slug"),
             models.UniqueConstraint(fields=["instrument", "name"], name="tranches_component_unique_name"),
+            length_at_most("description"),
         ]
 
     def __str__(self) -> str:
@@ -251,18 +290,20 @@ class Component(ComponentFields, Publishable):
 class TrancheFields(models.Model):
     """What a tranche says (but its component), shared by the draft and its published versions."""
 
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=text_rules("name"))
     slug = models.SlugField(max_length=80)
-    purpose = models.CharField(max_length=100, help_text="Earmark, e.g. drones or budget support")
+    purpose = models.CharField(
+        max_length=100, help_text="Earmark, e.g. drones or budget support", validators=text_rules("purpose")
+    )
     amount = models.DecimalField("amount (EUR)", max_digits=15, decimal_places=2)
     stage = models.CharField(max_length=10, choices=Stage.choices, default=Stage.PLANNED, db_index=True)
-    planned_on = models.DateField("date planned", null=True, blank=True)
-    approved_on = models.DateField("date approved", null=True, blank=True)
-    disbursed_on = models.DateField("date disbursed", null=True, blank=True)
-    withheld_on = models.DateField("date withheld", null=True, blank=True)
-    cancelled_on = models.DateField("date cancelled", null=True, blank=True)
+    planned_on = models.DateField("date planned", null=True, blank=True, validators=date_rules("date planned"))
+    approved_on = models.DateField("date approved", null=True, blank=True, validators=date_rules("date approved"))
+    disbursed_on = models.DateField("date disbursed", null=True, blank=True, validators=date_rules("date disbursed"))
+    withheld_on = models.DateField("date withheld", null=True, blank=True, validators=date_rules("date withheld"))
+    cancelled_on = models.DateField("date cancelled", null=True, blank=True, validators=date_rules("date cancelled"))
     budget_year = models.PositiveSmallIntegerField(null=True, blank=True)
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, max_length=TEXT_MAX_LENGTH, validators=long_text_rules("notes"))
 
     class Meta:
         abstract = True
@@ -301,6 +342,8 @@ class Tranche(TrancheFields, Publishable):
                 violation_error_message="The date of the tranche's stage is required.",
             ),
             *[_not_before(earlier, later) for earlier, later in STAGE_DATE_ORDER],
+            *[date_in_range(field) for field in STAGE_DATE_FIELD.values()],
+            length_at_most("notes"),
         ]
 
     def __str__(self) -> str:
@@ -312,13 +355,13 @@ class Tranche(TrancheFields, Publishable):
         for field in STAGE_DATE_FIELD.values():
             _check_not_future(errors, self, field)
         stage_field = STAGE_DATE_FIELD.get(Stage(self.stage)) if self.stage in Stage.values else None
-        if stage_field and getattr(self, stage_field) is None:
+        if stage_field and getattr(self, stage_field) in (None, ""):
             errors.setdefault(
                 stage_field,
                 STAGE_DATE_MISSING.format(stage=self.stage, label=_verbose(self, stage_field)),
             )
         for earlier, later in STAGE_DATE_ORDER:
-            first, second = getattr(self, earlier), getattr(self, later)
+            first, second = _date(self, earlier), _date(self, later)
             if first and second and second < first:
                 errors.setdefault(
                     later,
@@ -329,8 +372,9 @@ class Tranche(TrancheFields, Publishable):
                         earlier=first,
                     ),
                 )
-        if self.budget_year is not None and not 2000 <= self.budget_year <= 2100:
-            errors["budget_year"] = BUDGET_YEAR_RANGE.format(value=self.budget_year)
+        year = _number(self, "budget_year")
+        if year is not None and not DATE_FIRST.year <= year <= DATE_LAST.year:
+            errors["budget_year"] = BUDGET_YEAR_RANGE.format(value=year)
         if errors:
             raise ValidationError(errors)
 
@@ -338,7 +382,7 @@ class Tranche(TrancheFields, Publishable):
 class DisbursementFields(models.Model):
     """What a payment says (but its tranche), shared by the draft and its published versions."""
 
-    value_date = models.DateField(help_text="The day the money was paid.")
+    value_date = models.DateField(help_text="The day the money was paid.", validators=date_rules("value date"))
     amount_eur = models.DecimalField("amount (EUR)", max_digits=15, decimal_places=2)
     reported_amount = models.DecimalField(
         "amount as reported",
@@ -349,9 +393,12 @@ class DisbursementFields(models.Model):
         decimal_places=2,
     )
     reported_currency = models.CharField(
-        max_length=3, blank=True, help_text="ISO 4217 code of the reported amount, e.g. USD"
+        max_length=3,
+        blank=True,
+        help_text="ISO 4217 code of the reported amount, e.g. USD",
+        validators=text_rules("reported currency"),
     )
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, max_length=TEXT_MAX_LENGTH, validators=long_text_rules("notes"))
 
     class Meta:
         abstract = True
@@ -378,6 +425,8 @@ class Disbursement(DisbursementFields, Publishable):
                 name="tranches_disbursement_reported_pair",
                 violation_error_message=REPORTED_PAIR,
             ),
+            date_in_range("value_date"),
+            length_at_most("notes"),
         ]
 
     def __str__(self) -> str:
@@ -390,7 +439,7 @@ class Disbursement(DisbursementFields, Publishable):
         _check_not_future(errors, self, "value_date")
         if (self.reported_amount is None) != (not self.reported_currency):
             errors.setdefault("reported_currency", REPORTED_PAIR)
-        if self.reported_currency:
+        if self.reported_currency and isinstance(self.reported_currency, str):
             self.reported_currency = self.reported_currency.upper()
         if errors:
             raise ValidationError(errors)
@@ -399,12 +448,14 @@ class Disbursement(DisbursementFields, Publishable):
 class SourceFields(models.Model):
     """What a source is, shared by the draft and its published versions."""
 
-    publisher = models.CharField(max_length=200)
-    title = models.CharField(max_length=400)
-    published_on = models.DateField(null=True, blank=True, help_text="Leave empty when unknown.")
-    url = models.URLField(max_length=500, blank=True)
+    publisher = models.CharField(max_length=200, validators=text_rules("publisher"))
+    title = models.CharField(max_length=400, validators=text_rules("title"))
+    published_on = models.DateField(
+        null=True, blank=True, help_text="Leave empty when unknown.", validators=date_rules("published on")
+    )
+    url = models.URLField(max_length=500, blank=True, validators=text_rules("url"))
     grade = models.CharField(max_length=1, choices=Grade.choices)
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, max_length=TEXT_MAX_LENGTH, validators=long_text_rules("notes"))
 
     class Meta:
         abstract = True
@@ -416,6 +467,7 @@ class Source(SourceFields, Publishable):
     class Meta:
         ordering: ClassVar = ["grade", "publisher", "title"]
         permissions: ClassVar = [("publish_source", "Can publish source")]
+        constraints: ClassVar = [date_in_range("published_on"), length_at_most("notes")]
 
     def __str__(self) -> str:
         return f"{self.publisher}: {self.title} ({self.grade})"
@@ -430,8 +482,17 @@ class Source(SourceFields, Publishable):
 class CitationFields(models.Model):
     """What a citation says (but its source and target), shared by the draft and its published versions."""
 
-    figure = models.CharField(max_length=100, default="amount", help_text="Which figure it backs, e.g. amount")
-    quote = models.TextField(help_text="The passage of the source, quoted exactly.")
+    figure = models.CharField(
+        max_length=100,
+        default="amount",
+        help_text="Which figure it backs, e.g. amount",
+        validators=text_rules("figure"),
+    )
+    quote = models.TextField(
+        help_text="The passage of the source, quoted exactly.",
+        max_length=TEXT_MAX_LENGTH,
+        validators=long_text_rules("quote"),
+    )
     claimed_amount = models.DecimalField(
         null=True,
         blank=True,
@@ -439,11 +500,15 @@ class CitationFields(models.Model):
         max_digits=15,
         decimal_places=2,
     )
-    claimed_currency = models.CharField(max_length=3, blank=True, default="EUR")
+    claimed_currency = models.CharField(
+        max_length=3, blank=True, default="EUR", validators=text_rules("claimed currency")
+    )
     is_used = models.BooleanField(
         default=True, help_text="The public figure uses this claim (untick for a conflicting claim kept for view)."
     )
-    locator = models.CharField(max_length=200, blank=True, help_text="Page, paragraph or article")
+    locator = models.CharField(
+        max_length=200, blank=True, help_text="Page, paragraph or article", validators=text_rules("locator")
+    )
 
     TARGETS: ClassVar = ("instrument", "component", "tranche", "disbursement")
 
@@ -489,6 +554,7 @@ class Citation(CitationFields, Publishable):
                 name="tranches_citation_claimed_amount_positive",
                 violation_error_message="The claimed amount must be more than zero.",
             ),
+            length_at_most("quote"),
         ]
 
     def __str__(self) -> str:
@@ -507,7 +573,7 @@ class Citation(CitationFields, Publishable):
         errors: dict[str, str] = {}
         if len(self._targets()) != 1:
             errors["__all__"] = CITATION_TARGET
-        if not (self.quote or "").strip():
+        if isinstance(self.quote, str | None) and not (self.quote or "").strip():
             errors["quote"] = CITATION_QUOTE_EMPTY
         _check_positive(errors, self, "claimed_amount")
         if errors:

@@ -182,8 +182,8 @@ def changes_page(
         if as_of is not None:
             rows = rows.filter(entered__lte=release_as_of(as_of))
         if since is not None:
-            first = Release.objects.filter(published_at__gte=since).order_by("number").values("number")[:1]
-            rows = rows.filter(entered__gte=Subquery(first))
+            first_since = Release.objects.filter(published_at__gte=since).order_by("number").values("number")[:1]
+            rows = rows.filter(entered__gte=Subquery(first_since))
         rows = _after_cursor(rows, entity, cursor)
         annotations = {f"previous__{name}": _previous_published(model, name) for name in fields}
         annotations["previous__row_id"] = _previous_published(model, "row_id")
