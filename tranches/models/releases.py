@@ -107,7 +107,7 @@ class PublishedRow(models.Model):
 
 
 def _published_meta(
-    name: str, *, parents: tuple[str, ...] = ()
+    name: str, *, parents: tuple[str, ...] = (), extra: tuple[models.Index, ...] = ()
 ) -> tuple[list[models.BaseConstraint], list[models.Index]]:
     """Constraints and indexes every published table has: one current row per record, and the
     lookups that public reads and the release checks make (current rows by id and by parent)."""
@@ -120,12 +120,13 @@ def _published_meta(
             condition=Q(left__isnull=True) | Q(left__gt=models.F("entered")), name=f"tr_pub_{short}_left_after_entered"
         ),
     ]
-    indexes = [models.Index(fields=["entered", "left"], name=f"tr_pub_{short}_range")]
+    # Newest first by release (the change log), and a release's rows.
+    indexes = [models.Index(fields=["entered", "row_id"], name=f"tr_pub_{short}_entered")]
     indexes += [
         models.Index(fields=[parent], condition=current, name=f"tr_pub_{short}_{parent[:3]}_current")
         for parent in parents
     ]
-    return constraints, indexes
+    return constraints, [*indexes, *extra]
 
 
 class PublishedInstrument(InstrumentFields, PublishedRow):
@@ -164,7 +165,16 @@ class PublishedDisbursement(DisbursementFields, PublishedRow):
     record_model = Disbursement
 
     class Meta:
-        constraints, indexes = _published_meta("disbursement", parents=("tranche_id",))
+        # and the payments in date order (the API's default and cursor order), current rows
+        constraints, indexes = _published_meta(
+            "disbursement",
+            parents=("tranche_id",),
+            extra=(
+                models.Index(
+                    fields=["value_date", "id"], condition=Q(left__isnull=True), name="tr_pub_dis_date_current"
+                ),
+            ),
+        )
 
 
 class PublishedSource(SourceFields, PublishedRow):
