@@ -12,11 +12,13 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from openpyxl import load_workbook
 
 from reports import services as report_services
 from tests.factories import DisbursementFactory, TrancheFactory
 from tests.releases import released
-from tranches.models import Component
+from tranches import services
+from tranches.models import Citation, Component, Source, Tranche
 
 pytestmark = pytest.mark.django_db
 
@@ -121,3 +123,20 @@ def test_replayed_answers_are_throttled_like_the_others(client, snapshot, settin
     statuses = [client.get("/api/v1/summary/").status_code for _ in range(3)]
 
     assert statuses == [200, 200, 429]
+
+
+def test_an_xlsx_cell_too_long_for_excel_says_what_it_cut(client, dataset):
+    # Given a source whose four citations quote 10,000 characters each (its JSON cell: ~40,000)
+    source = Source.objects.get(title__startswith="Regulation (EU) 2026/467")
+    tranche = Tranche.objects.get(slug="drones-1")
+    for n in range(4):
+        services.citation_save(citation=Citation(source=source, tranche=tranche, quote=f"{n}" + "x" * 9_999))
+    released(*Citation.objects.filter(status="draft"))
+    # When the sources are exported as XLSX
+    response = client.get("/api/v1/sources/?format=xlsx")
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    cells = [str(cell.value) for row in sheet.iter_rows() for cell in row if cell.value is not None]
+    # Then the long cell fits in Excel and says how much is missing, instead of being cut silently
+    (long,) = [cell for cell in cells if len(cell) > 30_000]
+    assert len(long) <= 32_767
+    assert long.endswith("more characters; the CSV and JSON have this cell whole]")

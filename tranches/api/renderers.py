@@ -20,9 +20,14 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from rest_framework.renderers import BaseRenderer
 
+from tranches.models.rules import XLSX_CELL_MAX
+
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 DECIMAL = re.compile(r"^-?\d+\.\d+$")
+
+
+XLSX_CUT = " … [cut: {cut:,} more characters; the CSV and JSON have this cell whole]"
 
 
 def neutralise(value: str) -> str:
@@ -181,6 +186,10 @@ class XLSXRenderer(BaseRenderer):
             sheet.cell(row=row, column=column, value=Decimal(text))
             return
         # XML 1.0 cannot hold most control characters: they become U+FFFD (the CSV keeps them).
-        text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", text)
-        cell = sheet.cell(row=row, column=column, value=neutralise(text))
+        text = neutralise(ILLEGAL_CHARACTERS_RE.sub("\ufffd", text))
+        if len(text.encode("utf-16-le")) // 2 > XLSX_CELL_MAX:  # Excel counts UTF-16 units
+            # openpyxl would cut it silently; say so instead.
+            kept = text.encode("utf-16-le")[: (XLSX_CELL_MAX - 120) * 2].decode("utf-16-le", errors="ignore")
+            text = kept + XLSX_CUT.format(cut=len(text) - len(kept))
+        cell = sheet.cell(row=row, column=column, value=text)
         cell.data_type = "s"  # never a formula, whatever the text
