@@ -278,3 +278,12 @@ def test_a_payment_dated_after_the_day_of_the_release_is_refused(defence):
             today=datetime.date(2026, 6, 29),
         )
     ]
+
+
+def test_a_release_note_keeps_the_value_rules(defence, reviewer):
+    tranche = new_tranche(defence)
+    with pytest.raises(ValidationError) as refused:
+        released(tranche, user=reviewer, note="Fixed \u202eit")
+    assert list(refused.value.message_dict) == ["note"]
+    assert "direction" in refused.value.message_dict["note"][0]
+    assert not selectors.public_versions(Tranche).exists()

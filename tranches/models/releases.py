@@ -33,6 +33,7 @@ from .records import (
     Tranche,
     TrancheFields,
 )
+from .rules import TEXT_MAX_LENGTH, long_text_rules, text_rules
 
 RELEASE_NOTE_EMPTY = "Write a note for the release: what changed and why. It is public."
 
@@ -45,7 +46,11 @@ class Release(models.Model):
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    note = models.TextField(help_text="What changed and why; shown to the public.")
+    note = models.TextField(
+        max_length=TEXT_MAX_LENGTH,
+        help_text="What changed and why; shown to the public.",
+        validators=long_text_rules("note"),
+    )
 
     class Meta:
         ordering: ClassVar = ["-number"]
@@ -68,8 +73,8 @@ class Purpose(models.Model):
     """The list of purposes that reviewers keep: a tranche's purpose is one of these, so case and
     spelling variants ("Air defence", "air defence") are one purpose."""
 
-    name = models.CharField(max_length=100, unique=True)
-    description = models.TextField(blank=True)
+    name = models.CharField(max_length=100, unique=True, validators=text_rules("name"))
+    description = models.TextField(blank=True, max_length=TEXT_MAX_LENGTH, validators=long_text_rules("description"))
 
     class Meta:
         ordering: ClassVar = ["name"]

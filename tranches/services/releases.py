@@ -131,6 +131,10 @@ def release_publish(*, changes: Iterable[Change], user: User | None, note: str) 
     note = (note or "").strip()
     if not note:
         raise ValidationError({"note": RELEASE_NOTE_EMPTY}, code="note_empty")
+    try:
+        Release._meta.get_field("note").run_validators(note)
+    except ValidationError as bad:
+        raise ValidationError({"note": bad.messages}, code="note_invalid") from bad
     wanted = sorted(set(changes))
     if not wanted:
         raise ValidationError(RELEASE_EMPTY, code="empty")
