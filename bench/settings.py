@@ -6,7 +6,7 @@ would be throttled after 120 requests). Never used to serve anyone."""
 import os
 
 # Production refuses to start without these; the benchmark runs on loopback only.
-os.environ.setdefault("SECRET_KEY", "bench-only-not-secret")
+os.environ.setdefault("SECRET_KEY", "bench-only-not-secret-" + "x7Qz" * 10)
 os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 os.environ.setdefault("CACHE_URL", "redis://127.0.0.1:6379/13")

@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.decorators.http import require_safe
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from reports.health import HealthView, WebHealthView
 from tranches.feeds import ChangesFeed
 
 admin.site.site_header = "EU Ukraine-loan tracker"
@@ -22,6 +23,10 @@ urlpatterns = [
         name="api-docs",
     ),
     path("feeds/changes/", require_safe(ChangesFeed()), name="feed-changes"),
+    # Health for monitoring (every check) and for the load balancer (what a web server needs):
+    # reports/health.py, docs/DEPLOY.md "Health checks".
+    path("healthz/", HealthView.as_view(), name="healthz"),
+    path("healthz/web/", WebHealthView.as_view(), name="healthz-web"),
     path("", include("reports.urls")),
 ]
 

@@ -1,5 +1,7 @@
 """Admin for operators: the snapshots (read-only), chart data, exchange rates and job runs; the
-snapshot list shows, above it, when each job last ran and the last failure with its error."""
+snapshot list shows, above it, when each job last ran and the last failure with its error. Editors
+and reviewers may read the job runs too (the view permission, reports/migrations/0004), so that a
+failed job is seen by the people who check the figures; nobody changes or deletes one."""
 
 from __future__ import annotations
 
@@ -73,6 +75,9 @@ class ExchangeRateAdmin(ReadOnlyAdmin):
 
 @admin.register(JobRun)
 class JobRunAdmin(ReadOnlyAdmin):
+    """Every run of every job, newest first, filtered by job and status: read-only for whoever has
+    ``view_jobrun`` (superusers, Editors, Reviewers)."""
+
     list_display = ("job", "started_at", "finished_at", "status", "error_short")
     list_filter = ("job", "status")
     readonly_fields = ("job", "started_at", "finished_at", "status", "error", "detail")

@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "axes",
     "tranches",
     "reports",
 ]
@@ -46,6 +47,15 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # Records request.user as the author of every history row written during a request.
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Turns a login refused by django-axes into the lockout page (last, as axes' docs require).
+    "axes.middleware.AxesMiddleware",
+]
+
+# django-axes first: it refuses a locked-out login before the password is even checked
+# (loantracker/settings/logins.py); then Django's own check of the password.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "loantracker.urls"
@@ -110,6 +120,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # The login throttle logs each failure and lockout as a warning; its INFO lines are bookkeeping.
+    "loggers": {"axes": {"level": "WARNING"}},
 }
 
 # A strict Content-Security-Policy: everything from this origin, no inline scripts, no framing
@@ -135,6 +147,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 # History is read-only in the admin: reverting would bypass the services and their checks.
 SIMPLE_HISTORY_REVERT_DISABLED = True
 
-# Background jobs (Celery, Redis, exchange rates) and the public API have settings files of their own.
+# Background jobs (Celery, Redis, exchange rates), the public API and the login throttle have
+# settings files of their own.
 from .api import *  # noqa: E402, F403
 from .jobs import *  # noqa: E402, F403
+from .logins import *  # noqa: E402, F403

@@ -40,6 +40,9 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "inte
 # beat also runs it every FIGURES_REFRESH_EVERY seconds so that nothing missed stays missed.
 FIGURES_REFRESH_DEBOUNCE = env.float("FIGURES_REFRESH_DEBOUNCE", default=2.0)
 FIGURES_REFRESH_EVERY = env.float("FIGURES_REFRESH_EVERY", default=300.0)
+# /healthz/ fails when the latest release's figures are still not built this many seconds after it
+# was published (a refresh that keeps failing, or no worker taking jobs): three of beat's retries.
+FIGURES_MAX_AGE = env.int("FIGURES_MAX_AGE", default=900)
 
 # ECB euro foreign exchange reference rates (units of currency per 1 EUR).
 ECB_RATES_HIST_URL = env.str(

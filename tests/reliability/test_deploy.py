@@ -80,7 +80,7 @@ def test_gunicorn_with_the_production_settings_behind_an_https_proxy(
     web = start_web(
         "production",
         DJANGO_SETTINGS_MODULE="loantracker.settings.production",
-        SECRET_KEY="deploy-test-only-not-secret",
+        SECRET_KEY="deploy-test-only-not-secret-" + "x7Qz" * 10,
         ALLOWED_HOSTS="tracker.example.org",
         CSRF_TRUSTED_ORIGINS="https://tracker.example.org",
     )

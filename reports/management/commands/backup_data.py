@@ -1,13 +1,28 @@
-"""``manage.py backup_data [PATH]``: the whole database in one file, for ``restore_data``.
+"""``manage.py backup_data [PATH]``: the database in one file, for ``restore_data``.
 
 PostgreSQL: ``pg_dump --format=custom`` (pg_dump of the server's major version must be on PATH);
 SQLite: the sqlite3 online backup API. Both give a consistent copy while the site, the workers and
 beat keep running. The file is written beside its final name and renamed at the end, so a failed
 backup never leaves a truncated file under a good name. docs/DEPLOY.md ("Backups") tells how to
-run it every night and how to check a restore."""
+run it every night and how to check a restore.
+
+What is in it, and what is not (``EXCLUDED_DATA``):
+
+- everything the newsroom made: records, drafts, releases, history, figures, rates, job runs;
+- **user accounts and groups, with their password hashes**, so that editors and reviewers can log
+  in after a restore (without them nobody could, and every history row would lose its author). The
+  file is therefore as sensitive as the database: it is written readable by its owner only (0600;
+  a folder it creates, 0700), and must be copied off the machine the same way;
+- **not** the sessions (``django_session``): a restored session key would log its holder in
+  again; after a restore everyone logs in anew;
+- **not** the login throttle's records (``axes_*``): failed attempts and past logins with their
+  addresses, of no use after a restore.
+
+Their tables are kept, empty."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import os
 import shutil
@@ -15,7 +30,7 @@ import sqlite3
 import subprocess
 import time
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError, connections
@@ -25,6 +40,11 @@ from django.db.models import Max
 from reports.models import FigureSnapshot
 from tranches.models import Release
 
+# Tables whose rows are left out of every backup (their structure is kept): sessions, and the login
+# throttle's attempts and logs. Patterns with * (pg_dump's --exclude-table-data and SQLite's GLOB alike).
+EXCLUDED_DATA = ("django_session", "axes_*")
+FILE_MODE = 0o600  # the backup file: its owner only
+FOLDER_MODE = 0o700  # a folder backup_data creates for it
 PG_MAGIC = b"PGDMP"  # the first bytes of a pg_dump custom-format file
 SQLITE_MAGIC = b"SQLite format 3\x00"
 # libpq settings Django may carry in OPTIONS, passed on to pg_dump / pg_restore as environment.
@@ -117,12 +137,59 @@ def pg_tool(name: str, db: BaseDatabaseWrapper) -> tuple[list[str], dict[str, st
     return args, env
 
 
-def run_tool(args: list[str], env: dict[str, str]) -> None:
-    """Run pg_dump / pg_restore; raises CommandError with its own message if it fails."""
-    done = subprocess.run(args, env=env, capture_output=True, text=True, check=False)  # noqa: S603 (fixed binary, no shell)
+def run_tool(args: list[str], env: dict[str, str], stdout: IO[bytes] | None = None) -> None:
+    """Run pg_dump / pg_restore (its output into ``stdout`` if given); raises CommandError with its
+    own message if it fails."""
+    done = subprocess.run(  # noqa: S603 (fixed binary, no shell)
+        args, env=env, stdout=stdout if stdout is not None else subprocess.PIPE, stderr=subprocess.PIPE, check=False
+    )
     if done.returncode != 0:
         name = Path(args[0]).name
-        raise CommandError(f"{name} failed (exit {done.returncode}): {done.stderr.strip() or done.stdout.strip()}")
+        message = (done.stderr or done.stdout or b"").decode(errors="replace").strip()
+        raise CommandError(f"{name} failed (exit {done.returncode}): {message}")
+
+
+def make_folder(folder: Path) -> list[Path]:
+    """Create ``folder`` and any missing parents, each readable by its owner only (FOLDER_MODE).
+    Returns the folders created, outermost first."""
+    missing = []
+    for parent in (folder, *folder.parents):
+        if parent.exists():
+            break
+        missing.append(parent)
+    for path in reversed(missing):
+        path.mkdir(mode=FOLDER_MODE)
+        path.chmod(FOLDER_MODE)  # mkdir's mode passes through the umask; say it exactly
+    return list(reversed(missing))
+
+
+def create_private(path: Path) -> IO[bytes]:
+    """A new, empty file at ``path`` that only its owner may read or write (FILE_MODE), whatever the
+    umask; refuses if it exists. The caller writes into it and closes it."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+    os.fchmod(descriptor, FILE_MODE)
+    return os.fdopen(descriptor, "wb")
+
+
+def pg_dump_exclusions() -> list[str]:
+    return [f"--exclude-table-data={pattern}" for pattern in EXCLUDED_DATA]
+
+
+def sqlite_drop_excluded(path: Path) -> None:
+    """Empty the EXCLUDED_DATA tables of the SQLite copy at ``path`` and rewrite the file (VACUUM),
+    with secure_delete on, so that the deleted rows are not left in free pages."""
+    with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as copy:
+        copy.execute("PRAGMA secure_delete = ON")
+        where = " OR ".join("name GLOB ?" for _ in EXCLUDED_DATA)
+        tables = [
+            row[0]
+            for row in copy.execute(f"SELECT name FROM sqlite_master WHERE type = 'table' AND ({where})", EXCLUDED_DATA)  # noqa: S608 (placeholders only)
+        ]
+        copy.execute("BEGIN")
+        for table in tables:
+            copy.execute(f'DELETE FROM "{table}"')  # noqa: S608 (names from sqlite_master)
+        copy.execute("COMMIT")
+        copy.execute("VACUUM")
 
 
 def default_path(db: BaseDatabaseWrapper) -> Path:
@@ -132,8 +199,10 @@ def default_path(db: BaseDatabaseWrapper) -> Path:
 
 class Command(BaseCommand):
     help = (
-        "Write the whole database to one file (PostgreSQL: pg_dump custom format; SQLite: a copy made with "
-        "the sqlite3 backup API), safely while the site runs. Restore it with restore_data."
+        "Write the database to one file (PostgreSQL: pg_dump custom format; SQLite: a copy made with the sqlite3 "
+        "backup API), safely while the site runs. Restore it with restore_data. The file keeps user accounts and "
+        "groups with their password hashes (so that people can log in after a restore) and is written readable by "
+        "its owner only (0600; a folder it creates, 0700); sessions and login-throttle records are left out."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -150,28 +219,33 @@ class Command(BaseCommand):
         target = target.resolve()
         if target.exists():
             raise CommandError(f"{target} already exists; choose another name (a backup is never overwritten).")
-        if not target.parent.is_dir():
+        if target.parent.exists() and not target.parent.is_dir():
             raise CommandError(f"{target.parent} is not a folder.")
+        for folder in make_folder(target.parent):
+            self.stdout.write(f"Created {folder} (mode {FOLDER_MODE:04o}: its owner only).")
         label = backup_label(db)
         self.stdout.write(f"Backing up {database_label(db)} ({size_text(database_size(db))}) to {target} …")
         partial = target.with_name(target.name + ".partial")
         started = time.monotonic()
         try:
-            if db.vendor == "postgresql":
-                command, env = pg_tool("pg_dump", db)
-                name = db.settings_dict["NAME"]
-                run_tool([*command, "--format=custom", f"--file={partial}", f"--dbname={name}"], env)
-            else:
+            with create_private(partial) as file:
+                if db.vendor == "postgresql":
+                    command, env = pg_tool("pg_dump", db)
+                    name = db.settings_dict["NAME"]
+                    run_tool([*command, "--format=custom", *pg_dump_exclusions(), f"--dbname={name}"], env, file)
+            if db.vendor == "sqlite":
                 db.ensure_connection()
-                with sqlite3.connect(partial) as copy:
+                with contextlib.closing(sqlite3.connect(partial)) as copy:
                     db.connection.backup(copy)
-                copy.close()
+                sqlite_drop_excluded(partial)
             os.replace(partial, target)
         finally:
             partial.unlink(missing_ok=True)
         self.stdout.write(
             self.style.SUCCESS(
-                f"Wrote {target} ({size_text(target.stat().st_size)}) in {time.monotonic() - started:.1f} s; {label}."
+                f"Wrote {target} ({size_text(target.stat().st_size)}, mode {FILE_MODE:04o}) in "
+                f"{time.monotonic() - started:.1f} s; {label}. It holds user accounts with their password hashes: "
+                "keep it as private as the database. Sessions and login attempts are left out."
             )
         )
         self.stdout.write(f"Restore it into an empty database with: manage.py restore_data {target}")

@@ -3,7 +3,11 @@
 Refuses a database that already has tables unless ``--force`` (then the backup replaces them).
 PostgreSQL: ``pg_restore`` in a single transaction (all or nothing), without the dump's owners and
 grants, so a new server with another role works; SQLite: the sqlite3 backup API copies the file's
-pages over the database. Stop the web servers, workers and beat first (docs/DEPLOY.md)."""
+pages over the database. Stop the web servers, workers and beat first (docs/DEPLOY.md).
+
+Backups keep user accounts and groups (people log in with their passwords as they were) but no
+sessions and no login-throttle records (backup_data, ``EXCLUDED_DATA``): after a restore nobody is
+logged in, and nobody is locked out."""
 
 from __future__ import annotations
 
@@ -30,7 +34,8 @@ from .backup_data import (
 class Command(BaseCommand):
     help = (
         "Restore a file written by backup_data into this database (DATABASE_URL). The database must be empty "
-        "(no tables) unless --force, which replaces what is there. Stop the site, workers and beat first."
+        "(no tables) unless --force, which replaces what is there. Stop the site, workers and beat first. User "
+        "accounts come back with their passwords; sessions do not (everyone logs in again)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -88,6 +93,7 @@ class Command(BaseCommand):
             )
         )
         self.stdout.write(
-            "Next: manage.py migrate (if this release has newer migrations), then start the web servers, workers "
-            "and beat; the figures refresh by themselves if the data needs it."
+            "Backups hold no sessions: everyone logs in again (user accounts and passwords are restored). Next: "
+            "manage.py migrate (if this release has newer migrations), then start the web servers, workers and beat; "
+            "the figures refresh by themselves if the data needs it."
         )
