@@ -9,6 +9,7 @@ from django.db import connection
 
 from loantracker import answers
 from tests.factories import UserFactory
+from tests.migrations import back_to_the_latest_migration  # noqa: F401  (a fixture of the migration tests)
 from tests.pages import browser, watched_page  # noqa: F401  (fixtures for every page test)
 from tests.skips import REQUIRE_SERVICES, skip_or_fail  # noqa: F401  (imported by test modules)
 

@@ -8,11 +8,10 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.db.models import Exists, OuterRef
 
 from reports.figures import figures_build
+from tests.migrations import migrate_to
 from tranches import selectors
 from tranches.models import Component, Disbursement, Instrument, Purpose, Release, Source, Status, Tranche
 
@@ -26,13 +25,6 @@ FIELDS = {
     "disbursement": ("tranche_id", "value_date", "amount_eur"),
 }
 WHEN = datetime.datetime(2026, 7, 1, 12, tzinfo=datetime.UTC)
-
-
-def _migrate(targets: list[tuple[str, str]]) -> Any:
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
 
 
 def _save(apps: Any, kind: str, status: str, history: list[tuple[str, dict[str, Any]]], **fields: Any) -> Any:
@@ -58,19 +50,10 @@ def _old_public(apps: Any, name: str) -> dict[int, tuple[Any, ...]]:
     return {row["id"]: tuple(row[f] for f in FIELDS[name]) for row in rows.values("id", *FIELDS[name])}
 
 
-@pytest.fixture
-def back_to_the_latest_migration():
-    """Later tests run on the latest schema, not on the one this test stopped at."""
-    yield
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
-
-
 @pytest.mark.django_db(transaction=True)
 def test_what_was_published_becomes_release_one_and_every_figure_is_the_same(back_to_the_latest_migration):
     # Given a database at the last migration before releases, as the old code left it:
-    apps = _migrate(BEFORE)
+    apps = migrate_to(BEFORE)
     usl = _save(apps, "instrument", "published", [("draft", {}), ("published", {})], name="USL", short_name="USL",
                 slug="usl", legal_basis="Reg", amount=90 * BN, period_start=datetime.date(2026, 1, 1),
                 period_end=datetime.date(2027, 12, 31))  # fmt: skip
@@ -95,7 +78,7 @@ def test_what_was_published_becomes_release_one_and_every_figure_is_the_same(bac
     }  # fmt: skip
 
     # When the migrations run
-    _migrate([("tranches", "0006_release_one"), ("reports", "0003_snapshot_release")])
+    migrate_to([("tranches", "0006_release_one"), ("reports", "0003_snapshot_release")])
 
     # Then everything that was public is Release 1, field by field, and nothing else is
     release = Release.objects.get()

@@ -14,8 +14,7 @@ import openpyxl
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
-from django.db import IntegrityError, connection, models, transaction
-from django.db.migrations.executor import MigrationExecutor
+from django.db import IntegrityError, models, transaction
 from django.urls import reverse
 
 from tests.factories import (
@@ -26,6 +25,7 @@ from tests.factories import (
     SourceFactory,
     TrancheFactory,
 )
+from tests.migrations import migrate_to
 from tests.releases import released
 from tranches import services
 from tranches.models import (
@@ -417,26 +417,11 @@ def test_the_longest_note_allowed_comes_back_whole_from_the_xlsx_export(client):
 # ------------------------------------------------------------------ the migration names drafts it would refuse
 
 
-def _migrate(targets: list[tuple[str, str]]) -> Any:
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
-@pytest.fixture
-def back_to_the_latest_migration():
-    yield
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
-
-
 @pytest.mark.django_db(transaction=True)
 def test_migrating_a_database_with_drafts_outside_the_rules_names_each_one(back_to_the_latest_migration):
     migration = importlib.import_module("tranches.migrations.0007_value_rules")
     # Given a database before the rules, with a draft instrument 0001–9999 and a 20,000-character description
-    apps = _migrate([("tranches", "0006_release_one")])
+    apps = migrate_to([("tranches", "0006_release_one")])
     old = apps.get_model("tranches", "instrument").objects.create(
         name="USL", short_name="USL", slug="usl", legal_basis="Reg", amount=90 * BN,
         period_start=datetime.date(1, 1, 1), period_end=datetime.date(9999, 12, 31),
@@ -446,7 +431,7 @@ def test_migrating_a_database_with_drafts_outside_the_rules_names_each_one(back_
     )
     # When the rules' migration runs
     with pytest.raises(RuntimeError) as refused:
-        _migrate([("tranches", "0007_value_rules")])
+        migrate_to([("tranches", "0007_value_rules")])
     # Then it names each draft, field and value, and the database stays as it was
     problems = [
         f"  - instrument id {old.pk}: period_start is 0001-01-01, not within 2000-01-01 – 2100-12-31",
@@ -459,5 +444,5 @@ def test_migrating_a_database_with_drafts_outside_the_rules_names_each_one(back_
         period_start=datetime.date(2026, 1, 1), period_end=datetime.date(2027, 12, 31)
     )
     apps.get_model("tranches", "component").objects.filter(pk=component.pk).update(description="Defence")
-    _migrate([("tranches", "0007_value_rules")])
+    migrate_to([("tranches", "0007_value_rules")])
     assert Instrument.objects.get(pk=old.pk).period_start == datetime.date(2026, 1, 1)
