@@ -12,7 +12,6 @@ from .releases import (  # noqa: F401
     RELEASE_NOT_ALLOWED,
     Change,
     can_release,
-    records_publish,
     release_latest_number,
     release_publish,
     release_try,

@@ -95,11 +95,11 @@ def check_pending() -> None:
 
 
 def _after_write(key: tuple[Any, ...], check: Callable[[], None]) -> None:
+    """Run ``check`` at the end of the enclosing checked_together() block (every writer runs in one),
+    once per ``key`` however many writes ask for it."""
     pending = _pending_checks.get()
-    if pending is None:
-        check()
-    else:
-        pending[key] = check
+    assert pending is not None, "writers run inside checked_together()"  # noqa: S101
+    pending[key] = check
 
 
 # Rows are always locked in this order (parents before children, then the rest), by every writer:
@@ -131,10 +131,6 @@ def lock_parents(
     lock_rows(Instrument, [instrument_id])
     lock_rows(Component, [component_id])
     lock_rows(Tranche, [tranche_id])
-
-
-def _lock(model: type[models.Model], pk: int | None) -> None:
-    lock_parents(**{f"{model._meta.model_name}_id": pk})
 
 
 def _total(queryset: models.QuerySet[Any], field: str) -> Decimal:
@@ -216,7 +212,7 @@ def component_save(*, component: Component, user: User | None = None, reason: st
     total more than the instrument, or its tranches more than the component."""
     with checked_together():
         component.full_clean()
-        _lock(Instrument, component.instrument_id)
+        lock_parents(instrument_id=component.instrument_id)
         _write(component, user, reason)
         _after_write(("instrument", component.instrument_id), partial(_check_instrument, component.instrument_id))
         _after_write(("component", component.pk), partial(_check_component, component.pk))
@@ -238,7 +234,7 @@ def tranche_save(*, tranche: Tranche, user: User | None = None, reason: str | No
     with checked_together():
         tranche.purpose = purpose_listed_spelling(tranche.purpose)
         tranche.full_clean()
-        _lock(Component, tranche.component_id)
+        lock_parents(component_id=tranche.component_id)
         _write(tranche, user, reason)
         _after_write(("component", tranche.component_id), partial(_check_component, tranche.component_id))
         _after_write(("tranche", tranche.pk), partial(_check_tranche, tranche.pk))
@@ -252,7 +248,7 @@ def disbursement_save(
     tranche's disbursements would total more than the tranche."""
     with checked_together():
         disbursement.full_clean()
-        _lock(Tranche, disbursement.tranche_id)
+        lock_parents(tranche_id=disbursement.tranche_id)
         previous_tranche = (
             Disbursement.objects.filter(pk=disbursement.pk).values_list("tranche_id", flat=True).first()
             if disbursement.pk
@@ -294,27 +290,13 @@ def record_save(*, record: Publishable, user: User | None = None, reason: str | 
     return SAVERS[type(record)](record, user=user, reason=reason)
 
 
-def parents_of(record: Publishable) -> list[Publishable]:
-    """The records that must be public before this one can be."""
-    if isinstance(record, Component):
-        return [record.instrument]
-    if isinstance(record, Tranche):
-        return [record.component]
-    if isinstance(record, Disbursement):
-        return [record.tranche]
-    if isinstance(record, Citation):
-        target = record.target
-        return [record.source, *([target] if target is not None else [])]
-    return []
-
-
 def record_delete(*, record: Publishable, user: User | None = None) -> None:
     """Delete a draft that was never published. Raises ValidationError for a published record
     (public figures must stay traceable) or when removing it would break a cross-row rule."""
     model = type(record)
     with checked_together():
         tranche_id = record.tranche_id if isinstance(record, Disbursement) else None
-        _lock(Tranche, tranche_id)
+        lock_parents(tranche_id=tranche_id)
         # The row itself, locked as a release locks it: a release publishing it meanwhile either
         # committed (then it has a published version, found below) or waits for this delete.
         lock_rows(model, [record.pk])

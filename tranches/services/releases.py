@@ -191,16 +191,6 @@ def release_try(changes: Iterable[Change], user: User | None, then: Any = None) 
         return refused.messages, None
 
 
-def records_publish(*, records: Iterable[Publishable], user: User | None, note: str = "") -> Release | None:
-    """Publish the pending changes of ``records`` (at their current version) as one release.
-    Records without a pending change are skipped; returns None when none has one. Raises as
-    ``release_publish``."""
-    pending = [Change.of(record) for record in records if record.status == Status.DRAFT]
-    if not pending:
-        return None
-    return release_publish(changes=pending, user=user, note=note or "Published from the admin")
-
-
 def release_latest_number() -> int:
     """The number of the latest release, 0 before the first."""
     return Release.objects.aggregate(last=Max("number"))["last"] or 0
