@@ -40,9 +40,10 @@ run: $(VENV)/.runtime ## Set up (virtualenv, install, migrate, seed the dataset 
 test: $(VENV)/.dev ## Set up and run the whole test suite (SQLite unless DATABASE_URL is set)
 	$(BIN)/pytest
 
-lint: $(VENV)/.dev ## ruff lint and format check
+lint: $(VENV)/.dev ## ruff lint and format check, and the direction of imports (import-linter)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: $(VENV)/.dev ## Reformat the code and fix what ruff can
 	$(BIN)/ruff check --fix .

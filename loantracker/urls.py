@@ -5,8 +5,8 @@ from django.urls import include, path
 from django.views.decorators.http import require_safe
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from public.feeds import ChangesFeed
 from reports.health import HealthView, WebHealthView
-from tranches.feeds import ChangesFeed
 
 admin.site.site_header = "EU Ukraine-loan tracker"
 admin.site.site_title = "Loan tracker admin"
@@ -14,7 +14,7 @@ admin.site.index_title = "Data entry and review"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("api/v1/", include("tranches.api.urls")),
+    path("api/v1/", include("public.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # Swagger UI with its script in a separate file, so the strict Content-Security-Policy holds.
     path(
@@ -27,9 +27,9 @@ urlpatterns = [
     # reports/health.py, docs/DEPLOY.md "Health checks".
     path("healthz/", HealthView.as_view(), name="healthz"),
     path("healthz/web/", WebHealthView.as_view(), name="healthz-web"),
-    path("", include("reports.urls")),
+    path("", include("public.urls")),
 ]
 
 # Under /api/, a 404 or 500 outside the API's views still answers in the API's one error format.
-handler404 = "tranches.api.handlers.page_not_found"
-handler500 = "tranches.api.handlers.server_error"
+handler404 = "public.api.handlers.page_not_found"
+handler500 = "public.api.handlers.server_error"

@@ -8,10 +8,9 @@ import os
 from typing import Any
 
 import redis
+from celery import current_app as celery_app
 from celery import shared_task
 from django.conf import settings
-
-from loantracker.celery import app as celery_app
 
 from . import services
 from .charts import CHARTS_SCHEMA_VERSION

@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.db import connection
 
-from loantracker import answers
+from public import answers
 from tests.factories import UserFactory
 from tests.migrations import back_to_the_latest_migration  # noqa: F401  (a fixture of the migration tests)
 from tests.pages import browser, watched_page  # noqa: F401  (fixtures for every page test)
@@ -16,7 +16,7 @@ from tests.skips import REQUIRE_SERVICES, skip_or_fail  # noqa: F401  (imported 
 
 @pytest.fixture(autouse=True)
 def answers_forgotten() -> None:
-    """Each test starts without the answers an earlier one left in this process (loantracker.answers):
+    """Each test starts without the answers an earlier one left in this process (public.answers):
     another test's rolled-back rows may have had the same ids."""
     answers.answers_forget()
 

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "axes",
     "tranches",
     "reports",
+    "public",
 ]
 
 MIDDLEWARE = [
@@ -105,7 +106,7 @@ STATICFILES_DIRS = [BASE_DIR / "loantracker" / "static"]
 STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",
     "django.contrib.staticfiles.finders.AppDirectoriesFinder",
-    "reports.staticfiles.PlotlyJsFinder",  # plotly.js from the installed plotly package, no CDN
+    "public.staticfiles.PlotlyJsFinder",  # plotly.js from the installed plotly package, no CDN
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -74,7 +74,7 @@ def test_an_export_page_links_the_next_page(client, payments):
 
 
 def test_export_sizes_beyond_the_limit_are_refused_naming_page_size(client, payments):
-    from tranches.api.export import EXPORT_MAX_ROWS  # after DRF's settings (tranches.api imports in a cycle)
+    from public.api.export import EXPORT_MAX_ROWS  # after DRF's settings (public.api imports in a cycle)
 
     too_many = client.get(f"/api/v1/disbursements/?format=csv&page_size={EXPORT_MAX_ROWS + 1}")
     assert too_many.status_code == 400

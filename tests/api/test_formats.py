@@ -12,10 +12,10 @@ from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from public.api.renderers import FORMULA_START, NUMBER, CSVRenderer
 from reports import services as report_services
 from tests.api.conftest import results
 from tests.factories import TrancheFactory
-from tranches.api.renderers import FORMULA_START, NUMBER, CSVRenderer
 from tranches.models import Component
 
 pytestmark = pytest.mark.django_db

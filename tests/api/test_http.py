@@ -8,7 +8,7 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from loantracker import answers
+from public import answers
 from tests.releases import released
 from tranches import services
 from tranches.models import PublishedTranche, Release, Tranche

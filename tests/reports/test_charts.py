@@ -15,7 +15,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from loantracker import answers
+from public import answers
 from reports import selectors
 from reports.charts import BN, CHART_SLUGS, chart_data_build
 from reports.models import ChartData, FigureSnapshot

@@ -9,8 +9,8 @@ from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.utils.feedgenerator import Atom1Feed
 
-from tranches.api.selectors import Change, changes_page
-from tranches.api.serializers import plain
+from public.api.selectors import Change, changes_page
+from public.api.serializers import plain
 
 ENTITY_PATHS = {
     "instrument": "instruments",

@@ -12,12 +12,12 @@ import plotly
 from django.contrib.staticfiles.finders import BaseFinder
 from django.core.files.storage import FileSystemStorage
 
-PREFIX = "reports/vendor"
+PREFIX = "public/vendor"
 NAME = "plotly.min.js"
 
 
 class PlotlyJsFinder(BaseFinder):
-    """Finds exactly ``reports/vendor/plotly.min.js`` and nothing else of the package."""
+    """Finds exactly ``public/vendor/plotly.min.js`` and nothing else of the package."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

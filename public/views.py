@@ -21,17 +21,16 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import condition, require_safe
 
-from loantracker import answers
-
-from . import selectors
-from .charts import CHART_SLUGS, CHARTS_SCHEMA_VERSION
+from public import answers
+from reports import selectors
+from reports.charts import CHART_SLUGS, CHARTS_SCHEMA_VERSION
 
 APP_DIR = Path(__file__).resolve().parent
 # A new release that changes how the pages look gives them a new ETag and cache key by itself.
 PAGES_FINGERPRINT = hashlib.sha256(
     b"".join(
         path.read_bytes()
-        for folder in ("templates/reports", "static/reports")
+        for folder in ("templates/public", "static/public")
         for path in sorted((APP_DIR / folder).glob("*"))
         if path.is_file()
     )
@@ -58,7 +57,7 @@ def _built(head: dict[str, Any]) -> int:
 
 
 def _replayed(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """The view, behind the pages this process answered already (loantracker.answers): replayed
+    """The view, behind the pages this process answered already (public.answers): replayed
     without a query while the chart data they show is still the one the URL picks, which a
     process reads at most once per POINTER_SECONDS. HEAD and If-Modified-Since take the full path."""
 
@@ -87,7 +86,7 @@ def _unavailable(request: HttpRequest, content_hash: str | None) -> HttpResponse
     if content_hash is not None and selectors.snapshot_by_hash(content_hash) is None:
         raise Http404("No snapshot has this hash.")
     response = HttpResponse(
-        render_to_string("reports/unavailable.html", {"content_hash": content_hash}, request), status=503
+        render_to_string("public/unavailable.html", {"content_hash": content_hash}, request), status=503
     )
     response["Retry-After"] = "60"
     patch_cache_control(response, no_store=True)
@@ -160,7 +159,7 @@ def _context(
 @condition(etag_func=_etag)
 def dashboard(request: HttpRequest, content_hash: str | None = None) -> HttpResponse:
     """The dashboard: headline numbers, the four charts and the table of tranches with sources."""
-    return _charts_page(request, "reports/dashboard.html", content_hash, None)
+    return _charts_page(request, "public/dashboard.html", content_hash, None)
 
 
 @require_safe
@@ -170,7 +169,7 @@ def dashboard(request: HttpRequest, content_hash: str | None = None) -> HttpResp
 @condition(etag_func=_etag)
 def embed(request: HttpRequest, chart: str, content_hash: str | None = None) -> HttpResponse:
     """One chart alone, for other sites to frame (the only pages that may be framed)."""
-    return _charts_page(request, "reports/embed.html", content_hash, chart)
+    return _charts_page(request, "public/embed.html", content_hash, chart)
 
 
 @require_safe

@@ -1,5 +1,5 @@
-"""Answers kept by each web process, and replayed: the public API (tranches.api.views) and the
-public pages (reports.views).
+"""Answers kept by each web process, and replayed: the public API (public.api.views) and the
+public pages (public.views).
 
 What an answer shows never changes: a snapshot, one state of the published records, one build of
 the chart data. So a GET answered already is replayed without a query while what it showed is still
