@@ -1,141 +1,196 @@
-"""Answers kept by each web process, and replayed: the public API (public.api.views) and the
-public pages (public.views).
+"""One way out for every public GET answer (the API, the pages, the embeds and the chart CSVs).
 
-What an answer shows never changes: a snapshot, one state of the published records, one build of
-the chart data. So a GET answered already is replayed without a query while what it showed is still
-current as far as this process knows (``answers`` and ``pointers``): a pointer names what is current
-for a kind of answer (the snapshot an ``as_of`` picks, the records' fingerprint, a page's chart
-data); it is trusted for POINTER_SECONDS (responses may be cached for API_CACHE_MAX_AGE = 60 s
-anyway) and forgotten at once when this process stores a snapshot, chart data or a history row.
-What is shown from a snapshot is also rendered once per request variant (``rendered``). Memory is
-bounded: KEPT answers of each kind, a few hundred kB each at most. docs/BENCHMARKS.md measures it.
+An answer is a function of what it shows (its *state*: a release and the exchange rates for the
+records, a snapshot or its chart data for the figures) and of the request's *variant* (the view,
+path, sorted query string, negotiated media type, host and scheme, and the code that renders it).
+So:
+
+- its ETag is a hash of (state, variant), and Last-Modified the time the state changed; Django's
+  ``condition`` decorator answers If-None-Match and If-Modified-Since with a 304 after reading the
+  state alone (one indexed query, memoised on the request so the view does not read it again);
+- a 200's body and headers are kept in Django's cache framework (Redis with CACHE_URL, local memory
+  otherwise) under that ETag: a new release or snapshot changes the state, hence the key, and
+  every process sees it at once. Nothing is kept in a process, nothing expires on a timer and no
+  signal has to forget anything;
+- Cache-Control is ``public, max-age=API_CACHE_MAX_AGE`` for answers that follow the latest
+  release, and ``max-age=API_SNAPSHOT_MAX_AGE, immutable`` for answers pinned to a release number
+  or a snapshot hash.
+
+If the cache fails (Redis down or hung), django-redis ignores the error with a logged warning
+(DJANGO_REDIS_IGNORE_EXCEPTIONS) and the answer is computed as if it were not kept.
 """
 
 from __future__ import annotations
 
+import datetime
+import functools
 import hashlib
-import threading
-import time
-from collections import OrderedDict
+import logging
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
-from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
-from django.utils.http import parse_etags, quote_etag
-from simple_history.signals import post_create_historical_record
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.utils.cache import patch_cache_control
+from django.views.decorators.http import condition
 
-from reports.models import ChartData, FigureSnapshot
-from tranches.signals import release_published
+logger = logging.getLogger(__name__)
 
-KEPT = 64
-POINTER_SECONDS = 1.0
-REPLAYED_HEADERS = ("Content-Type", "Content-Disposition", "Last-Modified")
-NOT_MODIFIED_HEADERS = ("Cache-Control", "Content-Location", "Date", "ETag", "Expires", "Last-Modified", "Vary")
-# What an answer shows: a snapshot's (pk, content hash); the records' (0, inputs' fingerprint); a
-# page's (chart data pk, build time).
-Snapshot = tuple[Any, ...]
-RECORDS = "records"  # the pointer of record answers (pages': "page:<hash>"; snapshots': their as_of text)
-
-_lock = threading.Lock()
-_rendered: OrderedDict[tuple[Any, ...], tuple[bytes, dict[str, str]]] = OrderedDict()
-_answers: OrderedDict[tuple[Any, ...], tuple[Snapshot, str, bytes, dict[str, str]]] = OrderedDict()
-_pointers: OrderedDict[str, tuple[float, Snapshot]] = OrderedDict()  # name -> (trusted until, what is current)
-
-
-@receiver(post_save, sender=FigureSnapshot, dispatch_uid="answers-forget-snapshot")
-@receiver(post_save, sender=ChartData, dispatch_uid="answers-forget-chart-data")
-@receiver(post_delete, sender=ChartData, dispatch_uid="answers-forget-chart-data-deleted")
-@receiver(post_create_historical_record, dispatch_uid="answers-forget-history")
-@receiver(release_published, dispatch_uid="answers-forget-release")
-def forget_pointers(**kwargs: Any) -> None:
-    """A new snapshot or chart data may be the latest, a release (after it commits; a history row
-    before) changes the records: read the pointers again (other processes within POINTER_SECONDS)."""
-    with _lock:
-        _pointers.clear()
+APP_DIR = Path(__file__).resolve().parent
+# The code that renders the answers: a deployment that changes it gives every answer a new ETag
+# and cache key by itself (pages, templates, serializers, views, charts).
+CODE_FINGERPRINT = hashlib.sha256(
+    b"".join(
+        path.read_bytes()
+        for root in (APP_DIR, APP_DIR.parent / "reports")
+        for pattern in ("**/*.py", "**/*.html", "**/*.css", "**/*.js")
+        for path in sorted(root.glob(pattern))
+        if path.is_file() and "migrations" not in path.parts
+    )
+).hexdigest()[:12]
+KEY_PREFIX = "answer"
+STATE_ATTRIBUTE = "_answer_state"
+# Headers a 200 is kept with; the middleware adds its own (CSP, security, compression) each time.
+KEPT_HEADERS = (
+    "Content-Type", "Content-Disposition", "Content-Language", "Cache-Control", "Vary", "Allow", "Link",
+)  # fmt: skip
+MAX_KEPT_BYTES = 8 * 1024 * 1024  # larger bodies (CSV exports) are computed each time
 
 
-def answers_forget() -> None:
-    """Forget every answer, rendering and pointer of this process (tests start with none)."""
-    with _lock:
-        _rendered.clear()
-        _answers.clear()
-        _pointers.clear()
+@dataclass(frozen=True)
+class State:
+    """What an answer shows: ``key`` names it (hashable, stable across processes), ``changed_at``
+    is when it last changed (Last-Modified), ``pinned`` says it never changes (a release number
+    or a snapshot hash: long, immutable caching)."""
+
+    key: tuple[Any, ...]  # empty: nothing to show yet (answered each time, never kept)
+    changed_at: datetime.datetime | None = None
+    pinned: bool = False
 
 
-def _response(content: bytes, headers: dict[str, str], kind: type[HttpResponse] = HttpResponse) -> HttpResponse:
-    response = kind(content) if kind is HttpResponse else kind()
+def state_of(request: HttpRequest, read: Callable[[], State]) -> State:
+    """The state of ``request``'s answer: ``read()`` once per request (one query), then memoised."""
+    http = getattr(request, "_request", request)  # a DRF Request wraps Django's
+    state: State | None = getattr(http, STATE_ATTRIBUTE, None)
+    if state is None:
+        state = read()
+        setattr(http, STATE_ATTRIBUTE, state)
+    return state
+
+
+def variant(request: HttpRequest, view: str) -> tuple[Any, ...]:
+    """What makes two requests for the same state the same answer: the view, path, sorted query,
+    the media type DRF negotiated from Accept (if any), host and scheme (absolute links in bodies)."""
+    query = tuple(sorted((name, tuple(values)) for name, values in request.GET.lists()))
+    media = getattr(request, "accepted_media_type", None) or ""  # DRF's negotiation; pages have one type
+    return (view, request.path, query, str(media), request.get_host(), request.scheme)
+
+
+def answer_etag(state: State, shown_as: tuple[Any, ...]) -> str:
+    """The ETag (unquoted) of the answer that shows ``state`` to the request variant ``shown_as``."""
+    text = repr((CODE_FINGERPRINT, state.key, shown_as)).encode()
+    return hashlib.sha256(text).hexdigest()[:32]
+
+
+def _cache_key(etag: str) -> str:
+    return f"{KEY_PREFIX}:{etag}"
+
+
+def answer_kept(etag: str) -> HttpResponse | None:
+    """The 200 kept for ``etag``, or None (never kept, evicted, or the cache is unreachable)."""
+    try:
+        kept = cache.get(_cache_key(etag))
+    except Exception:  # a cache backend that does not ignore its errors itself (django-redis does)
+        logger.warning("The answers cache could not be read; answering without it", exc_info=True)
+        return None
+    if kept is None:
+        return None
+    content, headers = kept
+    response = HttpResponse(content)
     for name, value in headers.items():
         response[name] = value
     return response
 
 
-def _keep(store: OrderedDict[Any, Any], key: Any, value: Any) -> None:
-    with _lock:
-        store[key] = value
-        store.move_to_end(key)
-        while len(store) > KEPT:
-            store.popitem(last=False)
+def answer_keep(etag: str, response: HttpResponseBase) -> None:
+    """Keep a rendered 200 under ``etag`` for ANSWERS_CACHE_SECONDS."""
+    content = getattr(response, "content", b"")
+    if len(content) > MAX_KEPT_BYTES:
+        return
+    headers = {name: response[name] for name in KEPT_HEADERS if response.has_header(name)}
+    try:
+        cache.set(_cache_key(etag), (content, headers), timeout=settings.ANSWERS_CACHE_SECONDS)
+    except Exception:
+        logger.warning("The answers cache could not be written; answering without it", exc_info=True)
 
 
-def answer_key(request: HttpRequest, view: str) -> tuple[Any, ...]:
-    """What makes two GETs the same answer: the view, path and query, Accept, host and scheme."""
-    return (view, request.get_full_path(), request.META.get("HTTP_ACCEPT", ""), request.get_host(), request.scheme)
+def cache_control(response: HttpResponseBase, state: State) -> None:
+    """Public caching: max-age for answers that follow the latest release; long and immutable for
+    answers pinned to a release number or a snapshot hash."""
+    if response.status_code != 200 or response.has_header("Cache-Control"):
+        return
+    if state.pinned:
+        patch_cache_control(response, public=True, max_age=settings.API_SNAPSHOT_MAX_AGE, immutable=True)
+    else:
+        patch_cache_control(response, public=True, max_age=settings.API_CACHE_MAX_AGE)
 
 
-def answer_replay(request: HttpRequest, key: tuple[Any, ...]) -> HttpResponse | None:
-    """The finalized answer kept for ``key`` if the snapshot it shows is still trusted, else None;
-    a 304 without a body when the request's If-None-Match has its ETag."""
-    with _lock:
-        answer = _answers.get(key)
-        pointer = _pointers.get(answer[1]) if answer is not None else None
-    if answer is None or pointer is None or pointer[0] <= time.monotonic() or pointer[1] != answer[0]:
-        return None
-    headers = answer[3]
-    if headers["ETag"] in parse_etags(request.META.get("HTTP_IF_NONE_MATCH", "")):
-        # The headers Django's conditional GET copies onto a 304 (django.utils.cache._not_modified).
-        kept = {name: headers[name] for name in NOT_MODIFIED_HEADERS if name in headers}
-        return _response(b"", kept, HttpResponseNotModified)
-    return _response(answer[2], headers)
+def answered(view: str, read_state: Callable[..., State]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Decorate a GET handler (a page view, or a DRF handler once DRF's ``initial`` has run its
+    throttles and content negotiation): ``read_state(request, *args, **kwargs)`` gives the state
+    (called once per request); a matching If-None-Match or If-Modified-Since gets a 304 from
+    Django's ``condition``; a kept answer is replayed; otherwise the handler answers and its 200
+    is kept once rendered."""
+
+    def decorator(handler: Callable[..., Any]) -> Callable[..., Any]:
+        def current(request: HttpRequest, *args: Any, **kwargs: Any) -> State:
+            return state_of(request, lambda: read_state(request, *args, **kwargs))
+
+        def etag_of(request: HttpRequest, *args: Any, **kwargs: Any) -> str:
+            return answer_etag(current(request, *args, **kwargs), variant(request, view))
+
+        def changed_at(request: HttpRequest, *args: Any, **kwargs: Any) -> datetime.datetime | None:
+            return current(request, *args, **kwargs).changed_at
+
+        @functools.wraps(handler)
+        def answering_or_not_modified(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+            if not current(request, *args, **kwargs).key:
+                return handler(request, *args, **kwargs)
+            response = answering(request, *args, **kwargs)
+            if response.status_code == 304:  # the caching headers a 200 would carry (RFC 9110)
+                response.status_code = 200
+                cache_control(response, current(request, *args, **kwargs))
+                response.status_code = 304
+            return response
+
+        @condition(etag_func=etag_of, last_modified_func=changed_at)
+        def answering(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+            state = current(request, *args, **kwargs)
+            etag = etag_of(request, *args, **kwargs)
+            kept = answer_kept(etag)
+            if kept is not None:
+                return kept
+            response = handler(request, *args, **kwargs)
+            if response.status_code != 200 or response.streaming:
+                return response
+            cache_control(response, state)
+            if state.changed_at is not None:  # the same time If-Modified-Since is compared with
+                response["Last-Modified"] = _http_date(state.changed_at)
+            if hasattr(response, "add_post_render_callback") and not response.is_rendered:
+                response.add_post_render_callback(lambda rendered: answer_keep(etag, rendered))
+            else:
+                answer_keep(etag, response)
+            return response
+
+        return answering_or_not_modified
+
+    return decorator
 
 
-def answer_replay_checked(
-    request: HttpRequest, key: tuple[Any, ...], pointer: str, current: Callable[[], Snapshot | None]
-) -> HttpResponse | None:
-    """``answer_replay``; when nothing is trusted, ``current()`` reads what ``pointer`` names now
-    (a cheap query), which is then trusted for POINTER_SECONDS, and the answer is replayed if it
-    still shows that. ``current()`` returning None (nothing to show yet) replays nothing."""
-    replayed = answer_replay(request, key)
-    if replayed is None and (shown := current()) is not None:
-        pointer_set(pointer, shown)
-        replayed = answer_replay(request, key)
-    return replayed
+def _http_date(when: datetime.datetime) -> str:
+    from django.utils.http import http_date
 
-
-def answer_keep(key: tuple[Any, ...], snapshot: Snapshot, pointer: str, response: HttpResponse) -> None:
-    """Keep a finalized 200 answer that shows ``snapshot`` (current while the pointer ``pointer``
-    names it), with the ETag ConditionalGetMiddleware would compute from its body if it has none
-    (computed once here, not at each replay)."""
-    headers = dict(response.items())
-    headers.setdefault("ETag", quote_etag(hashlib.md5(response.content, usedforsecurity=False).hexdigest()))
-    _keep(_answers, key, (snapshot, pointer, response.content, headers))
-
-
-def pointer_set(name: str, snapshot: Snapshot) -> None:
-    """What is current for the answers of pointer ``name``, just read from the database."""
-    _keep(_pointers, name, (time.monotonic() + POINTER_SECONDS, snapshot))
-
-
-def rendered_get(key: tuple[Any, ...]) -> HttpResponse | None:
-    """The body and headers rendered before for ``key`` (a snapshot and request variant), or None."""
-    with _lock:
-        cached = _rendered.get(key)
-        if cached is not None:
-            _rendered.move_to_end(key)
-    return None if cached is None else _response(*cached)
-
-
-def rendered_keep(key: tuple[Any, ...], response: HttpResponse) -> None:
-    headers = {name: response[name] for name in REPLAYED_HEADERS if response.has_header(name)}
-    _keep(_rendered, key, (response.content, headers))
+    return http_date(when.timestamp())

@@ -1,4 +1,5 @@
-"""URLs of the public pages (reports/views.py); docs/DASHBOARD.md lists them."""
+"""URLs of the public pages (public/views.py); docs/DASHBOARD.md lists them. ``/releases/N/…``
+and ``/snapshots/<hash>/…`` are permalinks: they never change."""
 
 from django.urls import path, re_path
 
@@ -14,4 +15,7 @@ urlpatterns = [
     re_path(rf"^snapshots/{HASH}/$", views.dashboard, name="snapshot-dashboard"),
     re_path(rf"^snapshots/{HASH}/embed/{CHART}/$", views.embed, name="snapshot-embed"),
     re_path(rf"^snapshots/{HASH}/charts/{CHART}\.csv$", views.chart_csv, name="snapshot-chart-csv"),
+    path("releases/<int:number>/", views.dashboard, name="release-dashboard"),
+    path("releases/<int:number>/embed/<slug:chart>/", views.embed, name="release-embed"),
+    path("releases/<int:number>/charts/<slug:chart>.csv", views.chart_csv, name="release-chart-csv"),
 ]

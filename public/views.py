@@ -1,90 +1,55 @@
-"""The public pages: the dashboard (latest figures, or a snapshot's through its permalink), one
-embeddable page per chart and the CSV of each chart. They only read what the jobs stored (chart data
-built from a snapshot, reports/charts.py) and answer revalidations with one small query."""
+"""The public pages: the dashboard (latest figures, or a release's or snapshot's through their
+permalinks), one embeddable page per chart and the CSV of each chart. They only read what the jobs
+stored (chart data built from a snapshot, reports/charts.py) and answer through public.answers: the
+chart data shown (one indexed query) is their state, a revalidation costs that query alone, and a
+page rendered once is kept in Django's cache under its ETag."""
 
 from __future__ import annotations
 
 import csv
-import functools
-import hashlib
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from csp.decorators import csp_replace
-from django.conf import settings
-from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.views.decorators.clickjacking import xframe_options_exempt
-from django.views.decorators.http import condition, require_safe
+from django.views.decorators.http import require_safe
 
 from public import answers
+from public.api.selectors.snapshots import chart_state, release_state
 from reports import selectors
 from reports.charts import CHART_SLUGS, CHARTS_SCHEMA_VERSION
 
-APP_DIR = Path(__file__).resolve().parent
-# A new release that changes how the pages look gives them a new ETag and cache key by itself.
-PAGES_FINGERPRINT = hashlib.sha256(
-    b"".join(
-        path.read_bytes()
-        for folder in ("templates/public", "static/public")
-        for path in sorted((APP_DIR / folder).glob("*"))
-        if path.is_file()
-    )
-).hexdigest()[:12]
+# A deployment that changes how the pages look gives them a new ETag and cache key by itself.
+PAGES_FINGERPRINT = answers.CODE_FINGERPRINT
+NO_RELEASE = "There is no release {number}."
+NO_CHART = "No chart is called {chart!r}; the charts are {charts}."
 
 
-def _head(request: HttpRequest, content_hash: str | None = None, **_: Any) -> dict[str, Any] | None:
-    """The chart data the request shows, without its payload; memoised on the request."""
-    if not hasattr(request, "_chart_head"):
-        request._chart_head = selectors.chart_data_head(content_hash)  # type: ignore[attr-defined]
-    return request._chart_head  # type: ignore[attr-defined]
-
-
-def _etag(request: HttpRequest, *args: Any, **kwargs: Any) -> str | None:
-    head = _head(request, **kwargs)
+def _page_state(
+    request: HttpRequest, chart: str | None = None, content_hash: str | None = None, number: int | None = None
+) -> answers.State:
+    """The chart data the page shows (snapshot ``content_hash``, release ``number``, or the latest),
+    without its payload, memoised on the request: one indexed query. A page of a snapshot or a
+    release never changes (pinned); nothing built yet gives an empty state (503, never kept)."""
+    head = chart_state(release=number, content_hash=content_hash, exact=number is not None)
+    request._chart_head = head  # type: ignore[attr-defined]
     if head is None:
-        return None
-    return f"{head['snapshot__content_hash'][:20]}-{head['pk']}-{_built(head)}-{PAGES_FINGERPRINT}"
-
-
-def _built(head: dict[str, Any]) -> int:
-    """When the chart data was (re)built, in microseconds: part of the page's ETag and cache key."""
-    return int(head["created_at"].timestamp() * 1_000_000)
-
-
-def _replayed(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """The view, behind the pages this process answered already (public.answers): replayed
-    without a query while the chart data they show is still the one the URL picks, which a
-    process reads at most once per POINTER_SECONDS. HEAD and If-Modified-Since take the full path."""
-
-    @functools.wraps(view)
-    def replaying(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.method != "GET" or "HTTP_IF_MODIFIED_SINCE" in request.META:
-            return view(request, *args, **kwargs)
-        key = answers.answer_key(request, view.__name__)
-        pointer = f"page:{kwargs.get('content_hash') or ''}"
-
-        def shown() -> answers.Snapshot | None:
-            head = _head(request, **kwargs)  # memoised on the request: the view reuses it
-            return None if head is None else (head["pk"], _built(head))
-
-        if (replayed := answers.answer_replay_checked(request, key, pointer, shown)) is not None:
-            return replayed
-        response = view(request, *args, **kwargs)
-        if response.status_code == 200 and (chart_data := shown()) is not None:
-            answers.answer_keep(key, chart_data, pointer, response)
-        return response
-
-    return replaying
+        if content_hash is not None and selectors.snapshot_by_hash(content_hash) is None:
+            raise Http404("No snapshot has this hash.")
+        if number is not None and release_state(release=number) is None:
+            raise Http404(NO_RELEASE.format(number=number))
+        return answers.State(key=())
+    return answers.State(
+        key=("charts", head["pk"], head["created_at"].isoformat(), head["snapshot__content_hash"]),
+        changed_at=head["created_at"],
+        pinned=content_hash is not None or number is not None,
+    )
 
 
 def _unavailable(request: HttpRequest, content_hash: str | None) -> HttpResponse:
-    if content_hash is not None and selectors.snapshot_by_hash(content_hash) is None:
-        raise Http404("No snapshot has this hash.")
     response = HttpResponse(
         render_to_string("public/unavailable.html", {"content_hash": content_hash}, request), status=503
     )
@@ -93,41 +58,37 @@ def _unavailable(request: HttpRequest, content_hash: str | None) -> HttpResponse
     return response
 
 
-def _cacheable(response: HttpResponse, content_hash: str | None) -> HttpResponse:
-    """The latest figures may change at the next publication; a permalink never changes."""
-    max_age = settings.API_SNAPSHOT_MAX_AGE if content_hash else settings.API_CACHE_MAX_AGE
-    patch_cache_control(response, public=True, max_age=max_age)
-    return response
-
-
-def _charts_page(request: HttpRequest, template: str, content_hash: str | None, chart: str | None) -> HttpResponse:
-    """Render (once per chart data, host and release, then from the cache) a page of the charts."""
+def _charts_page(
+    request: HttpRequest, template: str, chart: str | None, content_hash: str | None, number: int | None
+) -> HttpResponse:
+    """Render a page of the charts (public.answers keeps it)."""
     if chart is not None and chart not in CHART_SLUGS:
-        raise Http404(f"No chart is called {chart!r}; the charts are {', '.join(CHART_SLUGS)}.")
-    head = _head(request, content_hash)
+        raise Http404(NO_CHART.format(chart=chart, charts=", ".join(CHART_SLUGS)))
+    head = request._chart_head  # type: ignore[attr-defined]
     if head is None:
         return _unavailable(request, content_hash)
-    parts = (template, head["pk"], _built(head), chart, content_hash, request.get_host(), request.scheme)
-    key = ":".join(["reports:page", *map(str, parts), PAGES_FINGERPRINT])
-    html = cache.get(key)
-    if html is None:
-        payload = selectors.chart_data_payload(head["pk"])
-        if payload is None or payload.get("schema_version") != CHARTS_SCHEMA_VERSION or not payload["charts"]:
-            return _unavailable(request, content_hash)
-        html = render_to_string(template, _context(request, payload, head, content_hash, chart), request)
-        cache.set(key, html, timeout=None if content_hash else 24 * 3600)
-    return _cacheable(HttpResponse(html), content_hash)
+    payload = selectors.chart_data_payload(head["pk"])
+    if payload is None or payload.get("schema_version") != CHARTS_SCHEMA_VERSION or not payload["charts"]:
+        return _unavailable(request, content_hash)
+    pinned = content_hash is not None or number is not None
+    return HttpResponse(render_to_string(template, _context(request, payload, head, pinned, chart), request))
 
 
 def _context(
-    request: HttpRequest, payload: dict[str, Any], head: dict[str, Any], content_hash: str | None, only: str | None
+    request: HttpRequest, payload: dict[str, Any], head: dict[str, Any], pinned: bool, only: str | None
 ) -> dict[str, Any]:
+    """The permalinks name the release the figures come from (the snapshot's hash for figures made
+    before releases); the embed snippet follows the latest figures unless the page is pinned."""
     snapshot_hash = head["snapshot__content_hash"]
-    permalink = request.build_absolute_uri(reverse("snapshot-dashboard", args=[snapshot_hash]))
+    number = head["snapshot__release"]
+    pin = ("release", [number]) if number is not None else ("snapshot", [snapshot_hash])
+    permalink = request.build_absolute_uri(reverse(f"{pin[0]}-dashboard", args=pin[1]))
     charts = []
     for slug in [only] if only else CHART_SLUGS:
         chart = dict(payload["charts"][slug])
-        embed_url = request.build_absolute_uri(reverse("embed", args=[slug]))
+        embed_url = request.build_absolute_uri(
+            reverse(f"{pin[0]}-embed", args=[*pin[1], slug]) if pinned else reverse("embed", args=[slug])
+        )
         chart.update(
             figure_id=f"figure-{slug}",
             figure_json_id=f"figure-{slug}-json",
@@ -136,7 +97,7 @@ def _context(
                 f'<iframe src="{embed_url}" title="{chart["title"]}" width="100%" height="600" '
                 'style="border:0" loading="lazy"></iframe>'
             ),
-            csv_url=reverse("snapshot-chart-csv", args=[snapshot_hash, slug]),
+            csv_url=reverse(f"{pin[0]}-chart-csv", args=[*pin[1], slug]),
             permalink=f"{permalink}#chart-{slug}",
             cite_text=chart["cite"].replace("{url}", f"{permalink}#chart-{slug}"),
         )
@@ -150,36 +111,40 @@ def _context(
         "as_of": head["snapshot__as_of"],
         "snapshot_hash": snapshot_hash,
         "permalink": permalink,
-        "is_permalink": content_hash is not None,
+        "is_permalink": pinned,
+        "release": number,
     }
 
 
+def _answered(view: str) -> Any:
+    return answers.answered(view, _page_state)
+
+
 @require_safe
-@_replayed
-@condition(etag_func=_etag)
-def dashboard(request: HttpRequest, content_hash: str | None = None) -> HttpResponse:
+@_answered("dashboard")
+def dashboard(request: HttpRequest, content_hash: str | None = None, number: int | None = None) -> HttpResponse:
     """The dashboard: headline numbers, the four charts and the table of tranches with sources."""
-    return _charts_page(request, "public/dashboard.html", content_hash, None)
+    return _charts_page(request, "public/dashboard.html", None, content_hash, number)
 
 
 @require_safe
 @xframe_options_exempt
 @csp_replace({"frame-ancestors": ["*"]})
-@_replayed
-@condition(etag_func=_etag)
-def embed(request: HttpRequest, chart: str, content_hash: str | None = None) -> HttpResponse:
+@_answered("embed")
+def embed(request: HttpRequest, chart: str, content_hash: str | None = None, number: int | None = None) -> HttpResponse:
     """One chart alone, for other sites to frame (the only pages that may be framed)."""
-    return _charts_page(request, "public/embed.html", content_hash, chart)
+    return _charts_page(request, "public/embed.html", chart, content_hash, number)
 
 
 @require_safe
-@_replayed
-@condition(etag_func=_etag)
-def chart_csv(request: HttpRequest, chart: str, content_hash: str | None = None) -> HttpResponse:
+@_answered("chart_csv")
+def chart_csv(
+    request: HttpRequest, chart: str, content_hash: str | None = None, number: int | None = None
+) -> HttpResponse:
     """The CSV of exactly the numbers a chart shows: its table's columns and rows."""
     if chart not in CHART_SLUGS:
-        raise Http404(f"No chart is called {chart!r}; the charts are {', '.join(CHART_SLUGS)}.")
-    head = _head(request, content_hash)
+        raise Http404(NO_CHART.format(chart=chart, charts=", ".join(CHART_SLUGS)))
+    head = request._chart_head  # type: ignore[attr-defined]
     payload = selectors.chart_data_payload(head["pk"]) if head else None
     if head is None or payload is None or payload.get("schema_version") != CHARTS_SCHEMA_VERSION:
         return _unavailable(request, content_hash)
@@ -193,4 +158,4 @@ def chart_csv(request: HttpRequest, chart: str, content_hash: str | None = None)
     writer = csv.writer(response)
     writer.writerow([column["key"] for column in spec["columns"]])
     writer.writerows(spec["rows"])
-    return _cacheable(response, content_hash)
+    return response

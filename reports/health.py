@@ -5,9 +5,10 @@
   and the age of the figures: the latest release's figures are built, or it was published less
   than ``FIGURES_MAX_AGE`` seconds ago. A worker that takes no jobs shows here too, as figures that
   stay unbuilt.
-- ``/healthz/web/`` (the load balancer): the database and the cache, what a web server needs to
-  answer. A broker outage or late figures must not take every web server out of rotation: the
-  site keeps serving the last built figures meanwhile.
+- ``/healthz/web/`` (the load balancer): the database, what a web server needs to answer. A
+  cache or broker outage or late figures must not take every web server out of rotation: public
+  reads compute what the cache would have kept (it fails open, public/answers.py) and the site
+  keeps serving the last built figures meanwhile.
 
 Both answer JSON, ``{"healthy": true, "checks": {"database": "OK", …}}``, with 200 when every check
 passes and 503 otherwise. A failure says what, never how to reach it: no host, user or password
@@ -137,6 +138,7 @@ class HealthView(HealthCheckView):
 
 
 class WebHealthView(HealthView):
-    """What a web server needs to answer (the load balancer's check): the database and the cache."""
+    """What a web server needs to answer (the load balancer's check): the database. Not the cache:
+    without it the answers are computed each time, which /healthz/ reports to monitoring."""
 
-    names: ClassVar[tuple[str, ...]] = ("database", "cache")
+    names: ClassVar[tuple[str, ...]] = ("database",)

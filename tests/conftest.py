@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 from django.db import connection
 
-from public import answers
 from tests.factories import UserFactory
 from tests.migrations import back_to_the_latest_migration  # noqa: F401  (a fixture of the migration tests)
 from tests.pages import browser, watched_page  # noqa: F401  (fixtures for every page test)
@@ -16,9 +16,9 @@ from tests.skips import REQUIRE_SERVICES, skip_or_fail  # noqa: F401  (imported 
 
 @pytest.fixture(autouse=True)
 def answers_forgotten() -> None:
-    """Each test starts without the answers an earlier one left in this process (public.answers):
-    another test's rolled-back rows may have had the same ids."""
-    answers.answers_forget()
+    """Each test starts with an empty cache: the public answers an earlier test kept (public.answers,
+    keyed by release) showed rolled-back rows that may have had the same ids, numbers and times."""
+    cache.clear()
 
 
 @pytest.fixture

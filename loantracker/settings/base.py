@@ -38,6 +38,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Compresses HTML, JSON and CSV answers for clients that accept gzip (adds Vary: Accept-Encoding
+    # and makes ETags weak; Django masks its CSRF token against BREACH). Static files never reach
+    # it: whitenoise serves them precompressed (gzip, and Brotli with the Brotli package).
+    "django.middleware.gzip.GZipMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -84,9 +88,26 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# One cache for every process (API throttling counts): in-process
-# memory by default, CACHE_URL=redis://… shares it across gunicorn and Celery workers.
+# One cache for every process: the public answers (public/answers.py, keyed by release) and the API
+# throttle's counts. In-process memory by default; CACHE_URL=redis://… shares it across gunicorn
+# workers. Redis goes through django-redis, which fails open: an unreachable or hung Redis costs at
+# most CACHE_SOCKET_CONNECT_TIMEOUT / CACHE_SOCKET_TIMEOUT seconds per call and a logged warning,
+# and the request is answered without the cache (and unthrottled).
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+if CACHES["default"]["BACKEND"] in ("django.core.cache.backends.redis.RedisCache", "django_redis.cache.RedisCache"):
+    CACHES["default"]["BACKEND"] = "django_redis.cache.RedisCache"
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "SOCKET_CONNECT_TIMEOUT": env.float("CACHE_SOCKET_CONNECT_TIMEOUT", default=0.25),
+            "SOCKET_TIMEOUT": env.float("CACHE_SOCKET_TIMEOUT", default=0.5),
+        }
+    )
+DJANGO_REDIS_IGNORE_EXCEPTIONS = True
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+DJANGO_REDIS_LOGGER = "public.answers"
+# How long a public answer is kept (seconds). Its key changes with each release, so this only
+# bounds the memory old answers take; it never decides what is current.
+ANSWERS_CACHE_SECONDS = env.int("ANSWERS_CACHE_SECONDS", default=24 * 3600)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -1,48 +1,66 @@
-"""Snapshots of the computed figures for the API, and the figures read from a snapshot's payload
-(summary rows, time series): no loan table is read."""
+"""Snapshots of the computed figures for the API, the figures read from a snapshot's payload
+(summary rows, time series), and what a public answer shows (``release_state``, ``figures_state``,
+``chart_state``): one indexed query each, which public.answers keys answers by. No loan table is
+read, and nothing is kept in memory between requests."""
 
 from __future__ import annotations
 
 import datetime
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Case, F, Func, JSONField, Q, QuerySet, Value, When
-from django.db.models.expressions import Expression
+from django.db.models import DateTimeField, F, Func, IntegerField, JSONField, QuerySet, Subquery
+from django.db.models.expressions import OrderBy
 
-from reports.models import FigureSnapshot
+from reports.models import ChartData, ExchangeRate, FigureSnapshot
 from reports.selectors import snapshot_latest, snapshot_list
+from tranches.models import Release
+from tranches.selectors import release_as_of
 
 
 def snapshot_as_of(*, as_of: datetime.datetime | None = None) -> FigureSnapshot | None:
-    """The snapshot that shows the data as published at ``as_of``: among the snapshots whose data
-    was all published by then, the one with the newest data (then the newest computed). With no
-    ``as_of``, the newest snapshot. None when there is none."""
+    """The snapshot that shows the data as published at ``as_of``: the newest snapshot of the
+    latest release published by then (or of an earlier one, if its figures are not built yet).
+    With no ``as_of``, the newest snapshot. None when there is none."""
     if as_of is None:
         return snapshot_latest()
-    return FigureSnapshot.objects.filter(as_of__lte=as_of).order_by("-as_of", "-created_at", "-pk").first()
+    return _by_release(FigureSnapshot.objects.filter(release__lte=release_as_of(as_of))).first()
 
 
 @dataclass(frozen=True)
 class SnapshotHead:
-    """A snapshot without its payload: what the API's figures cite (hash, times, schema)."""
+    """A snapshot without its payload: what the API's figures cite (hash, times, schema, release)."""
 
     pk: int
     content_hash: str
     as_of: datetime.datetime
     created_at: datetime.datetime
     schema_version: int
+    release: int | None = None
+
+
+@dataclass(frozen=True)
+class ReleaseState:
+    """What every public read of the records shows: a release and the exchange rates (USD
+    equivalents) as they are now. ``number`` 0: nothing is published yet."""
+
+    number: int
+    published_at: datetime.datetime | None
+    rates: int
+    rates_changed: datetime.datetime | None
+
+    @property
+    def changed_at(self) -> datetime.datetime | None:
+        """When an answer showing this state last changed: the release's or the rates' time."""
+        times = [when for when in (self.published_at, self.rates_changed) if when is not None]
+        return max(times, default=None)
 
 
 # The payload's lists of records (tens of thousands of tranches at scale); summary and timeseries
 # need only the rest: the instruments with their figures, the currency and the USD rule.
 RECORD_LISTS = ("tranches", "disbursements", "sources", "citations")
-FIGURES_KEPT = 16  # snapshots whose figures a worker keeps in memory (a few hundred kB each)
-_figures: OrderedDict[tuple[int, str], dict[str, Any]] = OrderedDict()
-_figures_lock = threading.Lock()
+HEAD_FIELDS = ("pk", "content_hash", "as_of", "created_at", "schema_version", "release")
 
 
 class _WithoutRecordLists(Func):
@@ -69,49 +87,105 @@ class _WithoutRecordLists(Func):
         ]  # fmt: skip
 
 
-def _figures_unless_kept() -> Expression:
-    """The figures of the payload, or NULL for a snapshot whose figures this worker keeps already:
-    a new snapshot's figures are read once per worker, never the whole payload per request."""
-    with _figures_lock:
-        kept = list(_figures)
-    if not kept:
-        return _WithoutRecordLists(F("payload"))
-    known = Q()
-    for pk, content_hash in kept:
-        known |= Q(pk=pk, content_hash=content_hash)
-    return Case(When(known, then=Value(None, JSONField())), default=_WithoutRecordLists(F("payload")))
+def _by_release(rows: QuerySet[Any], prefix: str = "") -> QuerySet[Any]:
+    """Newest release first (snapshots made before releases last), then the newest computed."""
+    return rows.order_by(
+        OrderBy(F(f"{prefix}release"), descending=True, nulls_last=True), f"-{prefix}created_at", f"-{prefix}pk"
+    )
+
+
+def _release_filter(release: int | None, as_of: datetime.datetime | None, prefix: str = "") -> dict[str, Any]:
+    if release is not None:  # nothing if release ``release`` does not exist
+        return {f"{prefix}release__lte": Subquery(Release.objects.filter(number=release).values("number")[:1])}
+    if as_of is not None:
+        return {f"{prefix}release__lte": release_as_of(as_of)}
+    return {}
+
+
+def figures_state(*, release: int | None = None, as_of: datetime.datetime | None = None) -> SnapshotHead | None:
+    """The snapshot a figure answer shows, without its payload: the newest snapshot of release
+    ``release``, or of the latest release published by ``as_of``, or (neither) of the latest
+    release with figures built; a release whose figures are not built yet shows the latest
+    earlier one's. One indexed query; None when there is none."""
+    row = _by_release(FigureSnapshot.objects.filter(**_release_filter(release, as_of))).values(*HEAD_FIELDS).first()
+    return SnapshotHead(**row) if row is not None else None
+
+
+def snapshot_head_by_hash(content_hash: str) -> SnapshotHead | None:
+    """The newest snapshot with this content hash, without its payload (a permalink). One query."""
+    row = (
+        FigureSnapshot.objects.filter(content_hash=content_hash.lower())
+        .order_by("-created_at", "-pk")
+        .values(*HEAD_FIELDS)
+        .first()
+    )
+    return SnapshotHead(**row) if row is not None else None
+
+
+def snapshot_figures(pk: int) -> dict[str, Any]:
+    """The figures of snapshot ``pk``: its payload without the lists of records (instruments with
+    their totals, currency, USD rule), cut by the database. One query."""
+    figures = FigureSnapshot.objects.filter(pk=pk).values_list(_WithoutRecordLists(F("payload")), flat=True).first()
+    return figures or {}
 
 
 def snapshot_figures_as_of(*, as_of: datetime.datetime | None = None) -> tuple[SnapshotHead, dict[str, Any]] | None:
-    """The snapshot ``snapshot_as_of`` picks, without its payload, and its figures (the payload
-    without its lists of records: instruments with their totals, currency, USD rule). One query;
-    the figures of a snapshot (immutable) are read from the database once per worker. None when
-    there is no snapshot for ``as_of``."""
-    rows = FigureSnapshot.objects.order_by("-created_at", "-pk")
-    if as_of is not None:
-        rows = FigureSnapshot.objects.filter(as_of__lte=as_of).order_by("-as_of", "-created_at", "-pk")
+    """The snapshot ``figures_state`` picks for ``as_of`` and its figures (two queries), or None."""
+    head = figures_state(as_of=as_of)
+    return None if head is None else (head, snapshot_figures(head.pk))
+
+
+def chart_state(
+    *, release: int | None = None, content_hash: str | None = None, exact: bool = False
+) -> dict[str, Any] | None:
+    """The chart data a page shows, without its payload (id, build time, snapshot hash, as-of and
+    release): of snapshot ``content_hash``, or of the newest snapshot of release ``release`` (of
+    that release only with ``exact``, else of the latest built up to it), or of the latest release
+    with charts built. One indexed query; None if there is none."""
+    rows = ChartData.objects.all()
+    if content_hash is not None:
+        rows = rows.filter(snapshot__content_hash=content_hash.lower())
+    elif exact:
+        rows = rows.filter(snapshot__release=release)
+    else:
+        rows = rows.filter(**_release_filter(release, None, prefix="snapshot__"))
     row = (
-        rows.annotate(figures=_figures_unless_kept())
-        .values("pk", "content_hash", "as_of", "created_at", "schema_version", "figures")
+        _by_release(rows, prefix="snapshot__")
+        .values("pk", "created_at", "snapshot__content_hash", "snapshot__as_of", "snapshot__release")
+        .first()
+    )
+    return dict(row) if row is not None else None
+
+
+def release_state(*, release: int | None = None, as_of: datetime.datetime | None = None) -> ReleaseState | None:
+    """What a public read of the records shows: release ``release``, or the latest published by
+    ``as_of``, or the latest; with the exchange rates' count and last change. One query of indexed
+    maxima. None when there is no such release (``ReleaseState(0, …)`` for the latest before the
+    first release: nothing is public)."""
+    rates = ExchangeRate.objects.order_by()
+    count = rates.values(count=Func("pk", function="COUNT", output_field=IntegerField()))
+    changed = rates.values(changed=Func("updated_at", function="MAX", output_field=DateTimeField()))
+    releases = Release.objects.order_by("-number")
+    if release is not None:
+        releases = releases.filter(number=release)
+    elif as_of is not None:
+        releases = releases.filter(published_at__lte=as_of)
+    row = (
+        releases.annotate(rates=Subquery(count), rates_changed=Subquery(changed))
+        .values_list("number", "published_at", "rates", "rates_changed")
         .first()
     )
     if row is None:
-        return None
-    figures = row.pop("figures")
-    head = SnapshotHead(**row)
-    key = (head.pk, head.content_hash)
-    with _figures_lock:
-        if figures is not None:
-            _figures[key] = figures
-            while len(_figures) > FIGURES_KEPT:
-                _figures.popitem(last=False)
-        else:
-            figures = _figures.get(key)
-            if figures is not None:
-                _figures.move_to_end(key)
-    if figures is None:  # evicted meanwhile by another thread of this worker
-        figures = FigureSnapshot.objects.filter(pk=head.pk).values_list(_WithoutRecordLists(F("payload")), flat=True)[0]
-    return head, figures
+        return None if release is not None or as_of is not None else ReleaseState(0, None, 0, None)
+    return ReleaseState(*row)
+
+
+def release_bounds() -> tuple[tuple[int, datetime.datetime] | None, int | None]:
+    """The first release (number, time) and the latest release's number; (None, None) before any.
+    For the answers that say a release or date is out of range."""
+    first = Release.objects.order_by("number").values_list("number", "published_at").first()
+    latest = Release.objects.order_by("-number").values_list("number", flat=True).first()
+    return first, latest
 
 
 def snapshots_public(*, as_of: datetime.datetime | None = None) -> QuerySet[FigureSnapshot]:

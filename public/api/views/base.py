@@ -1,22 +1,22 @@
-"""The behaviour every public API view shares: ``as_of`` and ``release``, refusal of NUL bytes,
-caching headers, conditional GET, and the read-only viewset of public versions that the record
-resources are."""
+"""The behaviour every public API view shares: ``as_of`` and ``release`` (and one answer when they
+point before the first release or at no release), refusal of NUL bytes, and the one way out of
+public.answers: ETag and Last-Modified from what the answer shows, 304s, answers kept in Django's
+cache by release, Cache-Control. The read-only viewset of public versions that the record resources
+are is here too."""
 
 from __future__ import annotations
 
 import datetime
-import functools
 from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponseBase, StreamingHttpResponse
-from django.middleware.http import ConditionalGetMiddleware
-from django.utils.cache import patch_cache_control, patch_vary_headers
-from django.utils.decorators import decorator_from_middleware
+from django.http import HttpResponseBase, StreamingHttpResponse
+from django.utils.cache import patch_vary_headers
 from django.utils.http import http_date
 from rest_framework import viewsets
+from rest_framework.exceptions import MethodNotAllowed, NotFound
 from rest_framework.pagination import BasePagination
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -27,35 +27,100 @@ from .. import selectors
 from ..errors import InvalidParameter
 from ..export import ExportPageNumberPagination, csv_stream, export_page_size
 from ..pagination import CursorPagination
-from ..params import as_of_param
+from ..params import (
+    AS_OF,
+    RELEASE,
+    RELEASE_AND_AS_OF,
+    RELEASE_INVALID,
+    end_of_day,
+    is_whole_number,
+    parse_date,
+)
 from ..renderers import CSVRenderer, XLSXRenderer, export_filename
+from ..selectors.snapshots import ReleaseState, figures_state, release_bounds, release_state
 
-conditional_get = decorator_from_middleware(ConditionalGetMiddleware)
-NO_SNAPSHOT = "No figures have been computed yet for this date; try again after the next refresh."
+NO_SNAPSHOT = "The figures of this release are not built yet; try again in a minute."
+NO_RELEASE_YET = "No release has been published yet."
+BEFORE_FIRST_RELEASE = (
+    "No release was published by {day:%Y-%m-%d}. The first release, number {number}, was published on {first:%Y-%m-%d}."
+)
+RELEASE_UNKNOWN = "There is no release {number}; the latest is {latest}."
 TABULAR = (CSVRenderer.format, XLSXRenderer.format)
 
 
+class BeforeFirstRelease(NotFound):
+    """``as_of`` before the first release: nothing was public then (404)."""
+
+    default_code = "before_first_release"
+
+
+class UnknownRelease(NotFound):
+    """``release=N`` names no release (404)."""
+
+    default_code = "unknown_release"
+
+
+class FiguresNotBuilt(NotFound):
+    """The release exists, but no figures of it (or of an earlier release) are built yet (404)."""
+
+    default_code = "figures_not_built"
+
+
+def release_params(request: Request) -> tuple[int | None, datetime.datetime | None]:
+    """``?release=N`` (a number) and ``?as_of=YYYY-MM-DD`` (the end of that day, UTC), checked for
+    their form only; 400 naming the parameter for a bad value or both given."""
+    value = request.query_params.get(AS_OF) or None
+    number = request.query_params.get(RELEASE) or None
+    if value is not None and number is not None:
+        raise InvalidParameter(RELEASE, RELEASE_AND_AS_OF)
+    if number is not None:
+        if not is_whole_number(number, max_digits=9):
+            raise InvalidParameter(RELEASE, RELEASE_INVALID.format(value=number))
+        return int(number), None
+    return None, end_of_day(parse_date(AS_OF, value)) if value is not None else None
+
+
+def out_of_range(release: int | None, as_of: datetime.datetime | None) -> NotFound:
+    """The one answer for a release number that does not exist or a date before the first
+    release, the same on every resource (two more queries, on this error only)."""
+    first, latest = release_bounds()
+    if first is None:
+        return UnknownRelease(NO_RELEASE_YET) if release is not None else BeforeFirstRelease(NO_RELEASE_YET)
+    if release is not None:
+        return UnknownRelease(RELEASE_UNKNOWN.format(number=release, latest=latest))
+    assert as_of is not None  # noqa: S101 (only a pinned request can be out of range)
+    return BeforeFirstRelease(BEFORE_FIRST_RELEASE.format(day=as_of, number=first[0], first=first[1]))
+
+
 class PublicAPIMixin:
-    """Shared behaviour: ``as_of``, refusal of NUL bytes, caching headers, conditional GET."""
+    """Shared behaviour: ``as_of``/``release``, refusal of NUL bytes, the answer's state and the
+    one way out (public.answers) for GET and HEAD, once DRF has run its throttles and content
+    negotiation (``initial``): a throttled request is refused before anything is read."""
 
     as_of: datetime.datetime | None = None
-    cache_max_age: str = "API_CACHE_MAX_AGE"
-
-    @classmethod
-    def as_view(cls, *args: Any, **kwargs: Any) -> Any:
-        return conditional_get(super().as_view(*args, **kwargs))  # type: ignore[misc]
+    release: int | None = None  # the release number asked for, if any
+    state: answers.State
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        if (request.method or "").lower() not in ("get", "head", "options"):
+            raise MethodNotAllowed(request.method or "")  # 405 before any parameter is read
         for name, value in request.query_params.items():
             if "\x00" in name or "\x00" in value:
                 raise InvalidParameter(name.replace("\x00", ""), "A NUL character is not allowed.")
-        self.as_of = as_of_param(request)
+        self.release, self.as_of = release_params(request)
+        method = (request.method or "").lower()
+        if method in ("get", "head") and hasattr(self, method):
+            self.state = answers.state_of(request, lambda: self.read_state(*args, **kwargs))
+            handler = getattr(self, method)
+            setattr(self, method, answers.answered(type(self).__name__, lambda *_, **__: self.state)(handler))
+
+    def read_state(self, *args: Any, **kwargs: Any) -> answers.State:
+        """What this answer shows (one indexed query); raises NotFound when there is nothing."""
+        raise NotImplementedError
 
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
         response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
-        if response.status_code < 400 and not response.has_header("Cache-Control"):
-            patch_cache_control(response, public=True, max_age=getattr(settings, self.cache_max_age))
         patch_vary_headers(response, ["Accept"])
         return response
 
@@ -67,83 +132,51 @@ class PublicAPIMixin:
 
 
 class ReplayMixin(PublicAPIMixin):
-    """A GET answered already is replayed before DRF (public.answers): no query, no rendering,
-    only DRF's throttles, while what it shows is still current as far as this worker knows.
-    If-Modified-Since takes the full path. ``answered`` is what the answer shows, once known."""
+    """Answers of the figures: the state is the snapshot shown (``figures_state``): the newest of
+    the release asked for (or the one ``as_of`` picks), else of the latest release with figures."""
 
-    answered: answers.Snapshot | None = None
+    shown: selectors.SnapshotHead  # not "head": DRF answers HEAD with self.head
 
-    @classmethod
-    def as_view(cls, *args: Any, **kwargs: Any) -> Any:
-        view = super().as_view(*args, **kwargs)
-        name = cls.__name__
-        throttling_view = cls()
-
-        def throttles_allow(request: HttpRequest) -> bool:
-            # The same throttles as the full view (a refused request goes on to it: 429), on the
-            # request as DRF sees it: without authentication, so a session's user is anonymous too.
-            seen = Request(request)
-            return all(throttle().allow_request(seen, throttling_view) for throttle in cls.throttle_classes)  # type: ignore[attr-defined]
-
-        @functools.wraps(view)  # keeps cls, initkwargs, actions and csrf_exempt, which DRF and the schema read
-        def replaying(request: HttpRequest, *view_args: Any, **view_kwargs: Any) -> Any:
-            if request.method == "GET" and "HTTP_IF_MODIFIED_SINCE" not in request.META:
-                key = answers.answer_key(request, name)
-                replayed = answers.answer_replay_checked(request, key, cls.replay_pointer, lambda: cls.current(request))
-                if replayed is not None and throttles_allow(request):
-                    return replayed
-            return view(request, *view_args, **view_kwargs)
-
-        return replaying
-
-    replay_pointer = ""  # the pointer naming what is current for these answers, if ``current`` reads it
-
-    @classmethod
-    def current(cls, request: HttpRequest) -> answers.Snapshot | None:
-        """Hook: when no answer is trusted, what is current now (one cheap query), or None."""
-        return None
-
-    def answered_as(self) -> str:
-        """The name of the pointer that says which ``answered`` is current (public.answers)."""
-        raise NotImplementedError
-
-    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
-        response = super().finalize_response(request, response, *args, **kwargs)
-        shown = self.answered
-        if shown is None or response.status_code != 200 or request.method != "GET" or response.streaming:
-            return response
-        key = answers.answer_key(request._request, type(self).__name__)
-        pointer = self.answered_as()
-
-        def keep(rendered: Any) -> None:
-            answers.answer_keep(key, shown, pointer, rendered)
-
-        if hasattr(response, "add_post_render_callback") and not response.is_rendered:
-            response.add_post_render_callback(keep)
-        else:
-            keep(response)
-        return response
+    def read_state(self, *args: Any, **kwargs: Any) -> answers.State:
+        head = figures_state(release=self.release, as_of=self.as_of)
+        if head is None:
+            pinned = self.release is not None or self.as_of is not None
+            if pinned and release_state(release=self.release, as_of=self.as_of) is None:
+                raise out_of_range(self.release, self.as_of)
+            raise FiguresNotBuilt(NO_SNAPSHOT)
+        self.shown = head
+        return answers.State(
+            key=("snapshot", head.pk, head.content_hash, head.created_at.isoformat()),
+            changed_at=head.created_at,
+            pinned=self.release is not None and head.release == self.release,
+        )
 
 
-class RecordsReplayMixin(ReplayMixin):
-    """Records, releases and the change log: an answer is current while the latest release and the
-    exchange rates are unchanged (``selectors.published_state``, one query of indexed maxima),
-    which a worker reads at most once per POINTER_SECONDS for all its answers."""
+class RecordsReplayMixin(PublicAPIMixin):
+    """Records, releases and the change log: the state is the release shown (``?release=N``, the
+    one ``as_of`` picks, or the latest) and the exchange rates (USD equivalents), one query of
+    indexed maxima. ``as_of`` is then the moment of the release asked for."""
 
-    replay_pointer = answers.RECORDS
+    shown: ReleaseState
 
-    @classmethod
-    def current(cls, request: HttpRequest) -> answers.Snapshot | None:
-        # Read before the answer's own queries: a release in between makes it stale, never wrong.
-        request._records_inputs = (0, *selectors.published_state())  # type: ignore[attr-defined]
-        return request._records_inputs  # type: ignore[attr-defined]
-
-    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        super().initial(request, *args, **kwargs)
-        self.answered = getattr(request._request, "_records_inputs", None)
-
-    def answered_as(self) -> str:
-        return answers.RECORDS
+    def read_state(self, *args: Any, **kwargs: Any) -> answers.State:
+        shown = release_state(release=self.release, as_of=self.as_of)
+        if shown is None:
+            raise out_of_range(self.release, self.as_of)
+        self.shown = shown
+        if self.release is not None:
+            self.as_of = shown.published_at
+        return answers.State(
+            key=(
+                "release",
+                shown.number,
+                shown.published_at.isoformat() if shown.published_at else None,
+                shown.rates,
+                shown.rates_changed.isoformat() if shown.rates_changed else None,
+            ),
+            changed_at=shown.changed_at,
+            pinned=self.release is not None,
+        )
 
 
 class PublicReadOnlyViewSet(RecordsReplayMixin, viewsets.ReadOnlyModelViewSet):

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 
-from django.conf import settings
 from django.db.models import QuerySet
 from django.http import HttpResponse
-from django.utils.cache import patch_cache_control
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, viewsets
@@ -18,32 +16,30 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from public import answers
-from reports.selectors import snapshot_by_hash
+from reports.selectors import snapshot_by_hash, snapshot_list
 
 from .. import selectors
 from ..errors import InvalidParameter
+from ..selectors.snapshots import release_state, snapshot_figures, snapshot_head_by_hash
 from ..serializers import (
     SnapshotDetailSerializer,
     SnapshotSerializer,
     SummarySerializer,
+    TimeseriesRowSerializer,
     TimeseriesSerializer,
 )
-from .base import NO_SNAPSHOT, TABULAR, PublicAPIMixin, ReplayMixin
+from .base import TABULAR, PublicAPIMixin, ReplayMixin, out_of_range
+
+NO_SNAPSHOT_WITH_HASH = "No snapshot has this hash."
 
 
 class SnapshotMixin(ReplayMixin):
-    """Summary and timeseries: figures read from a snapshot, rendered once per worker and request
-    variant, and replayed before DRF while the snapshot is still the one its ``as_of`` picks."""
+    """Summary and timeseries: figures read from the snapshot the request shows (its head is the
+    answer's state, read once; its figures are read only when the answer is not kept)."""
 
     def snapshot(self) -> tuple[selectors.SnapshotHead, dict[str, Any]]:
-        """The snapshot for the request's ``as_of`` (without its payload) and its figures. One query."""
-        found = selectors.snapshot_figures_as_of(as_of=self.as_of)
-        if found is None:
-            raise NotFound(NO_SNAPSHOT)
-        head = found[0]
-        self.answered = (head.pk, head.content_hash)
-        answers.pointer_set(cast(Any, self).request.query_params.get("as_of", ""), self.answered)
-        return found
+        """The snapshot for the request (its head, already read) and its figures. One query."""
+        return self.shown, snapshot_figures(self.shown.pk)
 
     @staticmethod
     def tabular(request: Request) -> bool:
@@ -51,21 +47,8 @@ class SnapshotMixin(ReplayMixin):
         return getattr(renderer, "format", None) in TABULAR
 
     def rendered(self, request: Request, head: selectors.SnapshotHead, build: Callable[[], Any]) -> Any:
-        """The answer for ``head`` and this request variant: rendered before, or ``build()``-ed now
-        (its Last-Modified the snapshot's time) and kept once rendered."""
-        query = tuple(sorted((name, tuple(values)) for name, values in request.query_params.lists()))
-        media = (request.accepted_media_type, getattr(request.accepted_renderer, "format", None))
-        key = (type(self).__name__, head.pk, head.content_hash, *media, request.scheme, request.get_host(), query)
-        if (replayed := answers.rendered_get(key)) is not None:
-            return replayed
-        response = self.set_last_modified(Response(build()), head.created_at)
-        response.add_post_render_callback(
-            lambda rendered: answers.rendered_keep(key, rendered) if rendered.status_code == 200 else None
-        )
-        return response
-
-    def answered_as(self) -> str:
-        return cast(Any, self).request.query_params.get("as_of", "")
+        """The answer for ``head``: ``build()``-ed now (public.answers keeps it)."""
+        return self.set_last_modified(Response(build()), head.created_at)
 
 
 class SummaryView(SnapshotMixin, APIView):
@@ -113,6 +96,7 @@ class TimeseriesView(SnapshotMixin, APIView):
     period."""
 
     export_name = "timeseries"
+    export_serializer_class = TimeseriesRowSerializer  # the columns of an export, even an empty one
 
     @extend_schema(
         operation_id="timeseries_retrieve",
@@ -167,6 +151,23 @@ class SnapshotViewSet(PublicAPIMixin, viewsets.ReadOnlyModelViewSet):
     filter_backends = ()
     export_name = "snapshots"
 
+    def read_state(self, *args: Any, **kwargs: Any) -> answers.State:
+        if "hash" in kwargs:  # a permalink: immutable
+            head = snapshot_head_by_hash(kwargs["hash"])
+            if head is None:
+                raise NotFound(NO_SNAPSHOT_WITH_HASH)
+            return answers.State(key=("snapshot", head.pk, head.content_hash), changed_at=head.created_at, pinned=True)
+        if self.release is not None or self.as_of is not None:  # the list as that release left it
+            shown = release_state(release=self.release, as_of=self.as_of)
+            if shown is None:
+                raise out_of_range(self.release, self.as_of)
+            self.as_of = shown.published_at if self.release is not None else self.as_of
+        newest = snapshot_list().values_list("pk", "created_at").first()
+        return answers.State(
+            key=("snapshots", *(newest or (None, None)), self.as_of.isoformat() if self.as_of else None),
+            changed_at=newest[1] if newest else None,
+        )
+
     def get_queryset(self) -> QuerySet[Any]:
         return selectors.snapshots_public(as_of=self.as_of)
 
@@ -176,7 +177,6 @@ class SnapshotViewSet(PublicAPIMixin, viewsets.ReadOnlyModelViewSet):
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         snapshot = snapshot_by_hash(self.kwargs["hash"])
         if snapshot is None:
-            raise NotFound("No snapshot has this hash.")
+            raise NotFound(NO_SNAPSHOT_WITH_HASH)
         response = Response(SnapshotDetailSerializer(snapshot, context={"request": request}).data)
-        patch_cache_control(response, max_age=settings.API_SNAPSHOT_MAX_AGE, immutable=True)
         return self.set_last_modified(response, snapshot.created_at)
