@@ -3,15 +3,21 @@
 Filters work on the published versions (rows of the published state) and their annotations:
 ``instrument`` and ``component`` take an id or a slug, resolved among the published versions at the
 request's ``as_of`` (or ``release``). A value that cannot be used is a 400 naming the parameter
-(django-filter's form errors)."""
+(django-filter's form errors). An empty value is the same as leaving the filter out.
+
+Every filter takes exactly what the OpenAPI schema says (``FILTER_SCHEMAS``, read by
+public.api.schema): whole numbers of ASCII digits within bounds, amounts as decimal strings with
+at most two decimals, dates as YYYY-MM-DD, booleans as true/false (or 1/0)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
 import django_filters as filters
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.request import Request
@@ -32,7 +38,7 @@ from tranches.models import (
 from tranches.selectors import public_versions
 
 from .errors import InvalidParameter
-from .params import as_of_param, is_whole_number
+from .params import ISO_DATE, as_of_param, is_whole_number
 
 ID_OR_SLUG = "An id (e.g. 3) or a slug (e.g. {example})."
 
@@ -48,7 +54,7 @@ class StrictOrderingFilter(OrderingFilter):
         self, queryset: QuerySet[Any], fields: Iterable[str], view: APIView, request: Request
     ) -> Any:
         valid = [item[0] for item in self.get_valid_fields(queryset, view, {"request": request})]
-        unknown = [term for term in fields if term.lstrip("-") not in valid]
+        unknown = [term for term in fields if term.removeprefix("-") not in valid]
         if unknown:
             raise InvalidParameter(
                 self.ordering_param, f"Cannot sort by {', '.join(unknown)}; use one of: {', '.join(valid)}."
@@ -72,30 +78,138 @@ def _as_of(request: Request | None) -> Any:
 
 
 MAX_ID = 2**62
+AMOUNT = r"^-?[0-9]{1,13}(\.[0-9]{1,2})?$"  # EUR with at most two decimals, as amounts are shown
+ID_OR_SLUG_PATTERN = r"^[A-Za-z0-9_-]+$"
+NO_NUL = r"^[^\x00]*$"  # any text but a NUL character (refused on every parameter)
+BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
+
+
+class WholeNumberField(forms.IntegerField):
+    """ASCII digits only (forms.IntegerField would also take ' 5', '+5' or '5.0'), within bounds."""
+
+    def to_python(self, value: Any) -> int | None:
+        if value in self.empty_values:
+            return None
+        if not is_whole_number(str(value)):
+            raise ValidationError(f"Enter a whole number; got {value!r}.", code="invalid")
+        return int(value)
+
+
+class AmountField(forms.DecimalField):
+    """An amount in EUR as the API shows them: digits, an optional '-', at most two decimals."""
+
+    def to_python(self, value: Any) -> Any:
+        if value in self.empty_values:
+            return None
+        if not re.fullmatch(AMOUNT[1:-1], str(value)):
+            raise ValidationError(f"Enter an amount in EUR, e.g. 3500000000.00; got {value!r}.", code="invalid")
+        return super().to_python(value)
+
+
+class ISODateField(forms.DateField):
+    """YYYY-MM-DD only (forms.DateField also takes 10/25/2006 and more)."""
+
+    def to_python(self, value: Any) -> Any:
+        if value in self.empty_values:
+            return None
+        if not ISO_DATE.fullmatch(str(value)):
+            raise ValidationError(f"Enter a date as YYYY-MM-DD, e.g. 2026-06-30; got {value!r}.", code="invalid")
+        return super().to_python(value)
+
+
+class StrictBooleanField(forms.NullBooleanField):
+    """true or false (1 or 0; any case); anything else is a 400, not a filter silently dropped."""
+
+    widget = forms.TextInput
+
+    def to_python(self, value: Any) -> Any:
+        if value in (None, ""):
+            return None
+        if isinstance(value, bool):
+            return value
+        if str(value).lower() not in BOOLEANS:
+            raise ValidationError(f"Use true or false; got {value!r}.", code="invalid")
+        return BOOLEANS[str(value).lower()]
+
+    def validate(self, value: Any) -> None:
+        pass
+
+
+class ChoicesField(filters.fields.MultipleChoiceField):
+    """Choices; an empty value (``?stage=``) is left out, as every empty parameter is."""
+
+    def to_python(self, value: Any) -> list[str]:
+        return [choice for choice in super().to_python(value) if choice != ""]
+
+
+class ChoicesFilter(filters.MultipleChoiceFilter):
+    field_class = ChoicesField
 
 
 class IntegerFilter(filters.NumberFilter):
     """A whole number within the database's range (a larger one is a 400, not a database error)."""
 
-    field_class = forms.IntegerField
+    field_class = WholeNumberField
 
 
-def _amount(field_name: str, lookup: str, help_text: str) -> filters.NumberFilter:
-    return filters.NumberFilter(
-        field_name=field_name, lookup_expr=lookup, help_text=help_text, max_digits=15, decimal_places=2
+class AmountFilter(filters.NumberFilter):
+    field_class = AmountField
+
+
+class ISODateFilter(filters.DateFilter):
+    field_class = ISODateField
+
+
+class StrictBooleanFilter(filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
+def _amount(field_name: str, lookup: str, help_text: str) -> AmountFilter:
+    return AmountFilter(
+        field_name=field_name,
+        lookup_expr=lookup,
+        help_text=f"{help_text} A decimal, e.g. 3500000000.00.",
+        max_digits=15,
+        decimal_places=2,
     )
 
 
-def _date_from(field_name: str, help_text: str) -> filters.DateFilter:
-    return filters.DateFilter(field_name=field_name, lookup_expr="gte", help_text=f"{help_text} From (inclusive).")
+def _date_from(field_name: str, help_text: str) -> ISODateFilter:
+    return ISODateFilter(field_name=field_name, lookup_expr="gte", help_text=f"{help_text} From (inclusive).")
 
 
-def _date_to(field_name: str, help_text: str) -> filters.DateFilter:
-    return filters.DateFilter(field_name=field_name, lookup_expr="lte", help_text=f"{help_text} Until (inclusive).")
+def _date_to(field_name: str, help_text: str) -> ISODateFilter:
+    return ISODateFilter(field_name=field_name, lookup_expr="lte", help_text=f"{help_text} Until (inclusive).")
 
 
 def _id(field_name: str, help_text: str) -> IntegerFilter:
     return IntegerFilter(field_name=field_name, help_text=help_text, min_value=1, max_value=MAX_ID)
+
+
+def filter_schema(declared: filters.Filter) -> dict[str, Any] | None:
+    """The OpenAPI schema of what a filter takes (public.api.schema puts it on the parameter), or
+    None to keep drf-spectacular's."""
+    extra = declared.extra
+    if isinstance(declared, IntegerFilter):
+        schema: dict[str, Any] = {"type": "integer"}
+        if extra.get("min_value") is not None:
+            schema["minimum"] = extra["min_value"]
+        if extra.get("max_value") is not None:
+            schema["maximum"] = extra["max_value"]
+        return schema
+    if isinstance(declared, AmountFilter):
+        return {"type": "string", "format": "decimal", "pattern": AMOUNT}
+    if isinstance(declared, ISODateFilter):
+        return {"type": "string", "format": "date"}
+    if isinstance(declared, StrictBooleanFilter):
+        return {"type": "boolean"}
+    if isinstance(declared, ChoicesFilter):
+        return None
+    if isinstance(declared, filters.CharFilter):
+        if declared.method in ("filter_instrument", "filter_component", "filter_tranche"):
+            return {"type": "string", "pattern": ID_OR_SLUG_PATTERN}
+        return {"type": "string", "pattern": NO_NUL}
+    return None
 
 
 class _PublicFilterSet(filters.FilterSet):
@@ -160,7 +274,7 @@ class TrancheFilter(_PublicFilterSet):
     component = _component_filter()
     # distinct=False: a filter on the row's own column cannot repeat a row, and DISTINCT over every
     # column would make the database compute them all for every matching row (docs/BENCHMARKS.md).
-    stage = filters.MultipleChoiceFilter(choices=Stage.choices, distinct=False, help_text="Stage; repeat for several.")
+    stage = ChoicesFilter(choices=Stage.choices, distinct=False, help_text="Stage; repeat for several.")
     purpose = filters.CharFilter(lookup_expr="iexact", help_text="Earmark, exactly (any case), e.g. drones.")
     budget_year = IntegerFilter(min_value=2000, max_value=2100, help_text="Budget year, e.g. 2026.")
     amount_min = _amount("amount", "gte", "Amount at least (EUR).")
@@ -222,9 +336,7 @@ class DisbursementFilter(_PublicFilterSet):
 
 
 class SourceFilter(_PublicFilterSet):
-    grade = filters.MultipleChoiceFilter(
-        choices=Grade.choices, distinct=False, help_text="Reliability grade; repeat for several."
-    )
+    grade = ChoicesFilter(choices=Grade.choices, distinct=False, help_text="Reliability grade; repeat for several.")
     published_on_after = _date_from("published_on", "Published (YYYY-MM-DD).")
     published_on_before = _date_to("published_on", "Published (YYYY-MM-DD).")
 
@@ -239,7 +351,7 @@ class CitationFilter(_PublicFilterSet):
     component = _id("component_id", "Backs a figure of this component (id).")
     tranche = _id("tranche_id", "Backs a figure of this tranche (id).")
     disbursement = _id("disbursement_id", "Backs a figure of this disbursement (id).")
-    is_used = filters.BooleanFilter(help_text="true: claims the public figures use; false: conflicting claims.")
+    is_used = StrictBooleanFilter(help_text="true: claims the public figures use; false: conflicting claims.")
 
     class Meta:
         model = PUBLISHED_MODEL[Citation]
@@ -247,10 +359,10 @@ class CitationFilter(_PublicFilterSet):
 
 
 class ReleaseFilter(filters.FilterSet):
-    published_on_after = filters.DateFilter(
+    published_on_after = ISODateFilter(
         field_name="published_at", lookup_expr="date__gte", help_text="Published (YYYY-MM-DD, UTC). From (inclusive)."
     )
-    published_on_before = filters.DateFilter(
+    published_on_before = ISODateFilter(
         field_name="published_at", lookup_expr="date__lte", help_text="Published (YYYY-MM-DD, UTC). Until (inclusive)."
     )
 

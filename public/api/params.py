@@ -1,14 +1,22 @@
-"""Parsing of the query parameters shared by every resource."""
+"""Parsing of the query parameters shared by every resource.
+
+The rules every parameter of the API follows (docs/API.md "Parameters"):
+- an empty value (``?as_of=``, ``?page=``, ``?format=``) is the same as leaving the parameter out;
+- a value that breaks the documented form or bounds (the OpenAPI schema's) is a 400 naming the
+  parameter (``invalid_parameter``);
+- a well-formed value that names nothing (a page past the end, a release not published) is a 404
+  naming the parameter (``not_found``), like an unknown id in a path."""
 
 from __future__ import annotations
 
 import datetime
+import re
 
 from rest_framework.request import Request
 
 from tranches.models import Release
 
-from .errors import InvalidParameter
+from .errors import InvalidParameter, ParameterNotFound
 
 AS_OF = "as_of"
 AS_OF_HELP = (
@@ -21,6 +29,8 @@ RELEASE_INVALID = "Enter a release number (1, 2, 3…); got {value!r}."
 RELEASE_UNKNOWN = "There is no release {number}; the latest is {latest}."
 RELEASE_AND_AS_OF = "Give either release or as_of, not both."
 AS_OF_INVALID = "Enter a date as YYYY-MM-DD, e.g. 2026-06-30; got {value!r}."
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+RELEASE_MAX = 999_999_999  # nine digits
 
 
 def is_whole_number(value: str, max_digits: int = 18) -> bool:
@@ -31,7 +41,8 @@ def is_whole_number(value: str, max_digits: int = 18) -> bool:
 def parse_date(parameter: str, value: str) -> datetime.date:
     """A YYYY-MM-DD date; raises InvalidParameter naming ``parameter`` otherwise."""
     try:
-        if len(value) != 10:
+        # Only the calendar form: fromisoformat would also take week dates (2026-W01-1).
+        if not ISO_DATE.fullmatch(value):
             raise ValueError(value)
         return datetime.date.fromisoformat(value)
     except ValueError as exc:
@@ -60,11 +71,12 @@ def as_of_param(request: Request) -> datetime.datetime | None:
 
 
 def release_moment(value: str) -> datetime.datetime:
-    """When release ``value`` was published; raises InvalidParameter naming ``release``."""
-    if not is_whole_number(value, max_digits=9):
+    """When release ``value`` was published. Raises InvalidParameter (400) for a value that is not
+    a release number, ParameterNotFound (404) for a number no release has, both naming ``release``."""
+    if not is_whole_number(value, max_digits=9) or int(value) < 1:
         raise InvalidParameter(RELEASE, RELEASE_INVALID.format(value=value))
     release = Release.objects.filter(number=int(value)).values_list("published_at", flat=True).first()
     if release is None:
         latest = Release.objects.order_by("-number").values_list("number", flat=True).first() or "none yet"
-        raise InvalidParameter(RELEASE, RELEASE_UNKNOWN.format(number=int(value), latest=latest))
+        raise ParameterNotFound(RELEASE, RELEASE_UNKNOWN.format(number=int(value), latest=latest))
     return release

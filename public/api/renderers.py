@@ -4,11 +4,16 @@ A response becomes a table: the ``results`` of a page (or the list, or the one o
 nested objects become dotted column names (``totals.disbursed``) and nested lists a JSON text. Amounts
 stay plain decimals (``3900000000.00``). A text cell that starts with ``=``, ``+``, ``-``, ``@``, tab or
 carriage return is prefixed with an apostrophe so that no spreadsheet runs it as a formula (OWASP
-"CSV injection"); plain negative numbers are left as they are."""
+"CSV injection"); plain negative numbers are left as they are.
+
+An empty list keeps its header row (the columns of the view's serializer), so that a reader such as
+pandas or csv.DictReader reads it as a table with no rows. In XLSX, dates (YYYY-MM-DD) are date cells
+and times (ISO 8601, UTC) are date-time cells in UTC; amounts are exact decimal numbers."""
 
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import json
 import re
@@ -19,12 +24,15 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from rest_framework.renderers import BaseRenderer
+from rest_framework.serializers import BaseSerializer, ListSerializer
 
 from tranches.models.rules import XLSX_CELL_MAX
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 DECIMAL = re.compile(r"^-?\d+\.\d+$")
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+ISO_UTC_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|\+00:00)$")
 
 
 XLSX_CUT = " … [cut: {cut:,} more characters; the CSV and JSON have this cell whole]"
@@ -50,8 +58,37 @@ def _flatten(row: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
-def table(data: Any) -> tuple[list[str], list[dict[str, Any]]]:
-    """The column names and rows of a response body."""
+def serializer_columns(serializer: Any) -> list[str]:
+    """The columns a serializer's rows become (nested objects as dotted names, as ``_flatten``
+    makes them): the header of a table with no rows."""
+    if isinstance(serializer, ListSerializer):
+        serializer = serializer.child
+    columns: list[str] = []
+    for name, field in getattr(serializer, "fields", {}).items():
+        if field.write_only:
+            continue
+        if isinstance(field, BaseSerializer) and not isinstance(field, ListSerializer):
+            columns += [f"{name}.{column}" for column in serializer_columns(field)]
+        else:
+            columns.append(name)
+    return columns
+
+
+def _view_columns(renderer_context: Mapping[str, Any] | None) -> list[str]:
+    """The columns of the rows the view answers, from its serializer: ``export_serializer_class``
+    (views whose table is not their JSON, e.g. summary), else its ``get_serializer_class()``."""
+    view = (renderer_context or {}).get("view")
+    serializer_class = getattr(view, "export_serializer_class", None)
+    if serializer_class is None and hasattr(view, "get_serializer_class"):
+        try:
+            serializer_class = view.get_serializer_class()  # type: ignore[union-attr]
+        except (AssertionError, AttributeError):
+            serializer_class = None
+    return serializer_columns(serializer_class()) if serializer_class is not None else []
+
+
+def table(data: Any, renderer_context: Mapping[str, Any] | None = None) -> tuple[list[str], list[dict[str, Any]]]:
+    """The column names and rows of a response body; with no rows, the columns of the view's serializer."""
     if isinstance(data, Mapping) and isinstance(data.get("results"), list):
         items = data["results"]
     elif isinstance(data, list):
@@ -64,6 +101,8 @@ def table(data: Any) -> tuple[list[str], list[dict[str, Any]]]:
     columns: dict[str, None] = {}
     for row in rows:
         columns.update(dict.fromkeys(row))
+    if not rows:
+        columns = dict.fromkeys(_view_columns(renderer_context))
     return list(columns), rows
 
 
@@ -90,25 +129,26 @@ def _attach(renderer_context: Mapping[str, Any] | None, extension: str) -> None:
         response["Content-Disposition"] = f'attachment; filename="{_filename(renderer_context, extension)}"'
 
 
-def csv_lines(items: Iterable[Any], flush_at: int = 64 * 1024) -> Iterator[bytes]:
+def csv_lines(items: Iterable[Any], flush_at: int = 64 * 1024, columns: list[str] | None = None) -> Iterator[bytes]:
     """The CSV of ``items`` (serialized rows), encoded as it is written, in pieces of about
     ``flush_at`` bytes: the same text as CSVRenderer, for a streamed answer. Every row of a list has
-    the serializer's columns, so the first row's columns are the header."""
+    the serializer's columns, so the first row's columns are the header; ``columns`` is the header
+    when there is no row."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    columns: list[str] | None = None
+    written: list[str] | None = None
     for item in items:
         row = _flatten(item) if isinstance(item, Mapping) else {"value": item}
-        if columns is None:
-            columns = list(row)
-            writer.writerow([neutralise(column) for column in columns])
-        writer.writerow([cell_text(row.get(column)) for column in columns])
+        if written is None:
+            written = list(row)
+            writer.writerow([neutralise(column) for column in written])
+        writer.writerow([cell_text(row.get(column)) for column in written])
         if out.tell() >= flush_at:
             yield out.getvalue().encode("utf-8")
             out.seek(0)
             out.truncate()
-    if columns is None:
-        writer.writerow([])
+    if written is None:
+        writer.writerow([neutralise(column) for column in columns or []])
     yield out.getvalue().encode("utf-8")
 
 
@@ -126,6 +166,19 @@ def csv_cells(columns: list[str], rows: Iterable[list[Any]], flush_at: int = 64 
     yield out.getvalue().encode("utf-8")
 
 
+def _date_or_time(text: str) -> datetime.date | datetime.datetime | None:
+    """A date of the API's text (YYYY-MM-DD), or a time in UTC as a naive UTC datetime (Excel has
+    no time zones); None for any other text."""
+    try:
+        if ISO_DATE.match(text):
+            return datetime.date.fromisoformat(text)
+        if ISO_UTC_TIME.match(text):
+            return datetime.datetime.fromisoformat(text.replace("Z", "+00:00")).replace(tzinfo=None)
+    except ValueError:
+        return None
+    return None
+
+
 class CSVRenderer(BaseRenderer):
     """RFC 4180 CSV, UTF-8, one header row."""
 
@@ -136,7 +189,7 @@ class CSVRenderer(BaseRenderer):
     def render(
         self, data: Any, accepted_media_type: str | None = None, renderer_context: Mapping[str, Any] | None = None
     ) -> bytes:
-        columns, rows = table(data)
+        columns, rows = table(data, renderer_context)
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\r\n")
         writer.writerow([neutralise(column) for column in columns])
@@ -159,7 +212,7 @@ class XLSXRenderer(BaseRenderer):
     def render(
         self, data: Any, accepted_media_type: str | None = None, renderer_context: Mapping[str, Any] | None = None
     ) -> bytes:
-        columns, rows = table(data)
+        columns, rows = table(data, renderer_context)
         workbook = Workbook()
         sheet = workbook.active
         assert sheet is not None  # noqa: S101 (a new workbook always has one sheet)
@@ -183,7 +236,15 @@ class XLSXRenderer(BaseRenderer):
             return
         text = str(value)
         if DECIMAL.match(text):
-            sheet.cell(row=row, column=column, value=Decimal(text))
+            amount = Decimal(text)
+            cell = sheet.cell(row=row, column=column, value=amount)
+            exponent = amount.as_tuple().exponent
+            cell.number_format = "0." + "0" * -exponent if isinstance(exponent, int) and exponent < 0 else "0"
+            return
+        day = _date_or_time(text)
+        if day is not None:
+            cell = sheet.cell(row=row, column=column, value=day)
+            cell.number_format = "yyyy-mm-dd hh:mm:ss" if isinstance(day, datetime.datetime) else "yyyy-mm-dd"
             return
         # XML 1.0 cannot hold most control characters: they become U+FFFD (the CSV keeps them).
         text = neutralise(ILLEGAL_CHARACTERS_RE.sub("\ufffd", text))

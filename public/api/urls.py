@@ -1,9 +1,12 @@
-"""Routes of the public API under /api/v1/ (one router, read-only)."""
+"""Routes of the public API under /api/v1/ (one router, read-only), and its index at /api/v1/."""
+
+from typing import Any
 
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from . import views
+from .handlers import IndexView
 
 app_name = "api"
 
@@ -18,9 +21,21 @@ router.register("citations", views.CitationViewSet, basename="citation")
 router.register("releases", views.ReleaseViewSet, basename="release")
 router.register("snapshots", views.SnapshotViewSet, basename="snapshot")
 
+VIEWS: dict[str, Any] = {
+    "summary": views.SummaryView,
+    "timeseries": views.TimeseriesView,
+    "changes": views.ChangeListView,
+}
+
+
+def resources() -> list[tuple[str, str, Any]]:
+    """(name, route name, view class) of every resource, in the order the index lists them."""
+    routed = [(prefix, f"{basename}-list", viewset) for prefix, viewset, basename in router.registry]
+    return [*routed, *((name, name, view) for name, view in VIEWS.items())]
+
+
 urlpatterns = [
-    path("summary/", views.SummaryView.as_view(), name="summary"),
-    path("timeseries/", views.TimeseriesView.as_view(), name="timeseries"),
-    path("changes/", views.ChangeListView.as_view(), name="changes"),
+    path("", IndexView.as_view(), name="index"),
+    *(path(f"{name}/", view.as_view(), name=name) for name, view in VIEWS.items()),
     *router.urls,
 ]

@@ -17,6 +17,7 @@ from rest_framework.test import APIClient
 
 from reports import rates
 from reports import services as report_services
+from tests.factories import ComponentFactory, DisbursementFactory, InstrumentFactory, TrancheFactory
 from tests.releases import released
 from tranches.dataset import dataset_load
 from tranches.models import Publishable, Release
@@ -42,6 +43,24 @@ def client() -> APIClient:
 def dataset(db):
     """The initial dataset, loaded and published as Release 1."""
     return dataset_load(path=settings.DATASET_PATH)
+
+
+@pytest.fixture
+def small_dataset(db) -> Release:
+    """An instrument with a component, two tranches and three payments, published as one release
+    (with their citations and source), and the figures of that release: quicker than the dataset."""
+    instrument = InstrumentFactory(slug="usl", amount=Decimal("90000000000.00"))
+    component = ComponentFactory(instrument=instrument, slug="defence", amount=Decimal("60000000000.00"))
+    drones = TrancheFactory(component=component, slug="drones", purpose="drones", amount=Decimal("3500000000.00"))
+    ammo = TrancheFactory(component=component, slug="ammunition", purpose="ammunition", amount=Decimal("1000.00"))
+    payments = [
+        DisbursementFactory(tranche=drones, amount_eur=Decimal("1500000000.00"), value_date=datetime.date(2026, 6, 1)),
+        DisbursementFactory(tranche=drones, amount_eur=Decimal("2000000000.00"), value_date=datetime.date(2026, 7, 1)),
+        DisbursementFactory(tranche=ammo, amount_eur=Decimal("1000.00"), value_date=datetime.date(2026, 7, 2)),
+    ]
+    release = released(instrument, component, drones, ammo, *payments)
+    report_services.snapshot_refresh()
+    return release
 
 
 @pytest.fixture
