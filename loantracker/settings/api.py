@@ -23,8 +23,20 @@ if API_NUM_PROXIES < 0:
 API_CACHE_MAX_AGE = env.int("API_CACHE_MAX_AGE", default=60)
 # A snapshot permalink never changes: it may be cached this long (seconds).
 API_SNAPSHOT_MAX_AGE = env.int("API_SNAPSHOT_MAX_AGE", default=86400)
-# Entries in the Atom feed of changes.
+# The public address of the site, without a trailing slash: the Atom feed's ids and links are built
+# on it, never on the Host header of a request (a feed's ids must not change with the name it was
+# fetched by). Set it to the address readers use, e.g. https://loans.example.org.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+if not SITE_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured(f"SITE_URL must be an http:// or https:// address; got {SITE_URL!r}.")
+# Who publishes the tracker (the newsroom or team): the author of the feed and of each entry. A
+# reviewer is never named.
+SITE_NAME = env.str("SITE_NAME", default="EU Ukraine-loan tracker")
+FEED_AUTHOR_NAME = env.str("FEED_AUTHOR_NAME", default=SITE_NAME)
+# Entries in the Atom feed of changes: one per release, the newest first.
 FEED_CHANGES_ITEMS = env.int("FEED_CHANGES_ITEMS", default=50)
+# Changes listed in each entry of the feed; a larger release links to the rest.
+FEED_ENTRY_CHANGES = env.int("FEED_ENTRY_CHANGES", default=50)
 
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": [

@@ -4,8 +4,6 @@ EUR decimal strings with cents."""
 
 from __future__ import annotations
 
-import datetime
-from decimal import Decimal
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
@@ -14,6 +12,8 @@ from rest_framework import serializers
 
 from reports.figures import LISTED_DISBURSEMENTS_MAX
 from tranches.models import Citation, Grade, Stage
+
+from .selectors.changes import plain
 
 
 def _eur(help_text: str, **kwargs: Any) -> serializers.DecimalField:
@@ -169,15 +169,6 @@ class SourceSerializer(serializers.Serializer):
 # ------------------------------------------------------------------------------------ change log
 
 
-def plain(value: Any) -> Any:
-    """A value as JSON shows it: Decimal as a string with its cents, dates in ISO 8601."""
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    return value
-
-
 @extend_schema_field(OpenApiTypes.ANY)
 class PlainValueField(serializers.Field):
     def to_representation(self, value: Any) -> Any:
@@ -185,26 +176,53 @@ class PlainValueField(serializers.Field):
 
 
 class FieldChangeSerializer(serializers.Serializer):
-    field = serializers.CharField(help_text="Name of the field, as in the resource (ids end in _id).")
-    old = PlainValueField(help_text="Value in the previous published version; null when first published.")
-    new = PlainValueField(help_text="Value in this published version.")
-
-
-class ChangeSerializer(serializers.Serializer):
-    entity = serializers.ChoiceField(
-        choices=["instrument", "component", "tranche", "disbursement", "source", "citation"],
-        help_text="Kind of record.",
+    field = serializers.CharField(
+        help_text="Name of the field, as in the resource: amount, stage, component (the id of the component)…"
     )
+    name = serializers.CharField(help_text="The field in words: Amount, Stage, Component, Planned on…")
+    old = PlainValueField(
+        help_text="Value in the previous published version, as the resource gives it (amounts as decimal "
+        "strings, dates YYYY-MM-DD, records by id); null when first published."
+    )
+    new = PlainValueField(help_text="Value in this published version, as the resource gives it.")
+    old_text = serializers.CharField(
+        allow_null=True,
+        help_text="The old value in words: €3,900,000,000.00, 30 Jun 2026, the name of a record referred to "
+        "(as it stood in this release), — for none; null when first published.",
+    )
+    new_text = serializers.CharField(help_text="The new value in words, like old_text.")
+
+
+ENTITIES = ["instrument", "component", "tranche", "disbursement", "source", "citation"]
+
+
+class ReleaseChangeSerializer(serializers.Serializer):
+    """One record a release published (the release is the one shown around it)."""
+
+    entity = serializers.ChoiceField(choices=ENTITIES, help_text="Kind of record.")
     id = serializers.IntegerField(source="record_id", help_text="Id of the record (as in its resource).")
-    label = serializers.CharField(help_text="Name, title or date of the record in this version.")  # type: ignore[assignment]
-    kind = serializers.ChoiceField(
-        choices=["added", "changed"], help_text="added: first publication; changed: a correction or update."
+    label = serializers.CharField(  # type: ignore[assignment]
+        help_text="The record in words, as this version names it: a name or title, 'Payment of 30 Jun 2026 "
+        "(tranche)', 'Citation of “source” (figure)'."
     )
+    kind = serializers.ChoiceField(
+        choices=["added", "changed"],
+        help_text="added: first publication; changed: a correction or update of a record published before.",
+    )
+    changes = FieldChangeSerializer(
+        many=True,
+        help_text="The fields that differ from the previous publication (every filled field when added).",
+    )
+
+
+class ChangeSerializer(ReleaseChangeSerializer):
+    """One publication in the change log, with the release that published it."""
+
     release = serializers.IntegerField(
         help_text="Number of the release that published this version (see /api/v1/releases/{number}/)."
     )
     published_at = serializers.DateTimeField(help_text="When that release was published (UTC).")
-    changes = FieldChangeSerializer(many=True, help_text="The fields that differ from the previous publication.")
+    release_note = serializers.CharField(help_text="That release's public note: what changed and why.")
 
 
 # -------------------------------------------------------------------------------------- releases
@@ -235,6 +253,17 @@ class ReleaseSerializer(serializers.Serializer):
     published = ReleaseCountsSerializer(
         source="published_counts", help_text="How many records of each kind it published (new or corrected)."
     )
+
+
+class ReleaseDetailSerializer(ReleaseSerializer):
+    """A release with a page of the records it published (``changes``); ``next`` pages on."""
+
+    changes = ReleaseChangeSerializer(
+        many=True,
+        help_text="A page of the records it published, each old → new, in the change log's order (by kind of "
+        "record: citations, sources, payments, tranches, components, instruments; newest version first).",
+    )
+    next = serializers.URLField(allow_null=True, help_text="The next page of its changes, or null at the end.")
 
 
 # ------------------------------------------------------------------------- snapshots and figures

@@ -1,9 +1,11 @@
 """/api/v1/releases/: every release, newest first, with its time, its public note and how many records
-of each kind it published; never who reviewed or published it."""
+of each kind it published; /api/v1/releases/N/ with the records it published, old → new in values
+and in words, a page at a time; never who reviewed or published it."""
 
 from __future__ import annotations
 
 import datetime
+import html
 import io
 import zipfile
 from decimal import Decimal
@@ -13,7 +15,7 @@ import pytest
 from tests.api.conftest import DAY_ONE, backdate, results
 from tests.releases import released
 from tranches import services
-from tranches.models import Disbursement, Tranche
+from tranches.models import Component, Disbursement, Tranche
 
 pytestmark = pytest.mark.django_db
 DAY_TWO = datetime.datetime(2026, 7, 15, 12, 0, tzinfo=datetime.UTC)
@@ -96,7 +98,8 @@ def text_of(response) -> str:
     body = response.content
     if response["Content-Type"].startswith("application/vnd.openxmlformats"):
         with zipfile.ZipFile(io.BytesIO(body)) as workbook:
-            body = b"".join(workbook.read(name) for name in workbook.namelist())
+            xml = b"".join(workbook.read(name) for name in workbook.namelist()).decode("utf-8")
+        return html.unescape(xml)  # openpyxl writes € as &#8364;
     return body.decode("utf-8")
 
 
@@ -121,3 +124,83 @@ def test_a_new_release_is_listed_at_once(client, two_releases, editor, reviewer)
     rows = results(client.get("/api/v1/releases/"))
     assert [(row["number"], row["note"]) for row in rows[:1]] == [(3, "Drones value date confirmed")]
     assert rows[0]["published"] == NOTHING | {"tranches": 1}
+
+
+def test_a_release_lists_the_records_it_published_old_to_new_in_words(client, two_releases):
+    response = client.get("/api/v1/releases/2/")
+    assert "immutable" in response["Cache-Control"]  # a published release never changes
+    body = response.json()
+    assert set(body) == {"number", "published_at", "note", "published", "changes", "next"}
+    assert body["next"] is None
+    changes = {change["entity"]: change for change in body["changes"]}
+    assert set(changes) == {"tranche", "disbursement"}
+    tranche = changes["tranche"]
+    assert (tranche["label"], tranche["kind"]) == ("Budget support, June 2026", "changed")
+    assert tranche["changes"] == [
+        {
+            "field": "amount",
+            "name": "Amount",
+            "old": "3200000000.00",
+            "new": "3000000000.00",
+            "old_text": "€3,200,000,000.00",
+            "new_text": "€3,000,000,000.00",
+        }
+    ]
+    assert changes["disbursement"]["label"] == "Payment of 25 Jun 2026 to “Budget support, June 2026”"
+
+
+def test_a_release_names_parents_as_they_stood_in_it_and_never_changes(client, two_releases, editor, reviewer):
+    # Given Release 1's detail as published
+    first = client.get("/api/v1/releases/1/?page_size=500")
+    tranche = next(c for c in first.json()["changes"] if c["label"] == "First defence tranche: drones")
+    component = next(f for f in tranche["changes"] if f["field"] == "component")
+    assert (component["name"], component["old_text"], component["new_text"]) == ("Component", None, "Defence")
+    # When a later release renames that component
+    defence = Component.objects.get(slug="defence")
+    defence.name = "Defence and security"
+    services.component_save(component=defence, user=editor)
+    released(defence, user=reviewer, note="Defence renamed")
+    # Then Release 1 reads as it did, and the new release says what changed
+    assert client.get("/api/v1/releases/1/?page_size=500").content == first.content
+    renamed = client.get("/api/v1/releases/3/").json()["changes"]
+    assert [(c["label"], c["changes"][0]["old_text"], c["changes"][0]["new_text"]) for c in renamed] == [
+        ("Defence and security", "Defence", "Defence and security")
+    ]
+
+
+def test_a_large_release_is_paged_without_gaps_or_repeats(client, two_releases):
+    whole = client.get("/api/v1/releases/1/?page_size=500").json()
+    assert len(whole["changes"]) == sum(whole["published"].values()) == 36
+    seen, url = [], "/api/v1/releases/1/?page_size=7"
+    while url:
+        page = client.get(url).json()
+        assert (page["number"], page["note"]) == (1, whole["note"])
+        seen += [(c["entity"], c["id"]) for c in page["changes"]]
+        url = page["next"]
+    assert seen == [(c["entity"], c["id"]) for c in whole["changes"]]
+    assert len(set(seen)) == 36
+
+
+def test_a_cursor_of_another_release_or_a_bad_page_size_is_a_400(client, two_releases):
+    cursor = client.get("/api/v1/releases/1/?page_size=1").json()["next"].split("cursor=")[1].split("&")[0]
+    for query, parameter in ((f"cursor={cursor}", "cursor"), ("cursor=xyz", "cursor"), ("page_size=0", "page_size")):
+        response = client.get(f"/api/v1/releases/2/?{query}")
+        assert response.status_code == 400, query
+        assert list(response.json()["error"]["parameters"]) == [parameter]
+
+
+@pytest.mark.parametrize("number", [1, 2])
+def test_a_release_costs_the_same_queries_whatever_its_size(client, two_releases, django_assert_num_queries, number):
+    # the release and its counts, then one query per kind of record (their old values and the names
+    # of their parents are subqueries), plus what the published data is (the answers' key)
+    with django_assert_num_queries(9):
+        response = client.get(f"/api/v1/releases/{number}/?page_size=500")
+    assert len(response.json()["changes"]) == {1: 36, 2: 2}[number]
+
+
+def test_a_release_exports_one_row_per_record_with_its_note(client, two_releases):
+    response = client.get("/api/v1/releases/1/?format=csv&page_size=5")
+    lines = response.content.decode().splitlines()
+    assert lines[0] == "entity,id,label,kind,changes,release,published_at,release_note"
+    assert len(lines) == 1 + 5
+    assert response["Link"].startswith("<http://testserver/api/v1/releases/1/?")

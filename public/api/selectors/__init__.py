@@ -13,6 +13,7 @@ from .changes import (
     ChangePage,
     FieldChange,
     InvalidCursor,
+    changes_of_releases,
     changes_page,
 )
 from .records import (
@@ -29,7 +30,14 @@ from .records import (
     tranches_with_parents,
     usd_rates_on,
 )
-from .releases import RELEASE_KINDS, published_state, releases_public, releases_with_counts
+from .releases import (
+    RELEASE_KINDS,
+    published_state,
+    release_latest_head,
+    releases_newest,
+    releases_public,
+    releases_with_counts,
+)
 from .snapshots import (
     INTERVALS,
     SnapshotHead,
@@ -51,6 +59,7 @@ __all__ = [
     "FieldChange",
     "InvalidCursor",
     "SnapshotHead",
+    "changes_of_releases",
     "changes_page",
     "citations_by_source",
     "citations_public",
@@ -61,6 +70,8 @@ __all__ = [
     "instruments_public",
     "last_published",
     "published_state",
+    "release_latest_head",
+    "releases_newest",
     "releases_public",
     "releases_with_counts",
     "snapshot_as_of",

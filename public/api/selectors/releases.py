@@ -42,6 +42,17 @@ def releases_public(*, as_of: datetime.datetime | None = None) -> QuerySet[Relea
     return releases
 
 
+def releases_newest(*, limit: int) -> list[Release]:
+    """The ``limit`` newest releases (number, time and note), newest first, with their counts
+    (``releases_with_counts``). Two queries."""
+    return releases_with_counts(list(releases_public().order_by("-number")[:limit]))
+
+
+def release_latest_head() -> tuple[int, datetime.datetime] | None:
+    """The number and time of the latest release, or None before the first. One indexed read."""
+    return Release.objects.order_by("-number").values_list("number", "published_at").first()
+
+
 def releases_with_counts(rows: list[Release]) -> list[Release]:
     """Sets on each release ``published_counts``: how many records of each kind (RELEASE_KINDS) it
     published, new or corrected (the published versions that entered with it). One query, whatever
