@@ -63,7 +63,7 @@ clean: ## Remove the virtualenv, caches and the local SQLite database
 # ---------------------------------------------------------------- benchmark at scale (docs/BENCHMARKS.md)
 .PHONY: bench synthetic-data
 
-bench: $(VENV)/.dev ## Benchmark at scale on PostgreSQL + Redis with gunicorn and wrk (a few minutes; BENCH_ARGS=--keep …)
+bench: $(VENV)/.dev ## Benchmark at 1M payments: PostgreSQL, Redis, gunicorn, nginx as docs/DEPLOY.md, wrk (BENCH_ARGS="--markdown FILE" …)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 synthetic-data: $(VENV)/.runtime ## Replace the synthetic benchmark data in DATABASE_URL (refused on real data)

