@@ -6,7 +6,6 @@ page rendered once is kept in Django's cache under its ETag."""
 
 from __future__ import annotations
 
-import csv
 from typing import Any
 
 from csp.decorators import csp_replace
@@ -18,6 +17,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_safe
 
 from public import answers
+from public.api.renderers import csv_cells
 from public.api.selectors.snapshots import chart_state, release_state
 from reports import selectors
 from reports.charts import CHART_SLUGS, CHARTS_SCHEMA_VERSION
@@ -151,11 +151,11 @@ def chart_csv(
     spec = payload["charts"].get(chart)
     if spec is None:
         return _unavailable(request, content_hash)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    columns = [column["key"] for column in spec["columns"]]
+    # The API's CSV writer: a cell that a spreadsheet would run as a formula (a tranche named
+    # "=HYPERLINK(…)") is written as text, in the charts' CSVs as in the API's.
+    response = HttpResponse(b"".join(csv_cells(columns, spec["rows"])), content_type="text/csv; charset=utf-8")
     as_of = head["snapshot__as_of"]
     name = f"{payload['main_instrument']}-{chart}-{as_of:%Y-%m-%d}-{head['snapshot__content_hash'][:12]}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
-    writer = csv.writer(response)
-    writer.writerow([column["key"] for column in spec["columns"]])
-    writer.writerows(spec["rows"])
     return response

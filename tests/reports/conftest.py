@@ -234,13 +234,14 @@ def new_tranche(amount: str, n: int = 0) -> Tranche:
 HOSTILE_NAME = "<script>alert(1)</script>"
 
 
-def charted_dataset() -> FigureSnapshot:
-    """The initial dataset plus a published, approved tranche whose name and purpose are markup,
-    with its snapshot and chart data built as the jobs build them. Returns the snapshot."""
+def charted_dataset(name: str = HOSTILE_NAME, purpose: str = "<b>air</b> & sea") -> FigureSnapshot:
+    """The initial dataset plus a published, approved tranche whose name and purpose are markup
+    (or what the test gives), with its snapshot and chart data built as the jobs build them.
+    Returns the snapshot."""
     dataset_load(path=settings.DATASET_PATH)
     defence = Component.objects.get(slug="defence", instrument__slug="ukraine-support-loan")
     tranche = tranche_services.tranche_save(
-        tranche=TrancheFactory.build(component=defence, name=HOSTILE_NAME, slug="hostile", purpose="<b>air</b> & sea",
+        tranche=TrancheFactory.build(component=defence, name=name, slug="hostile", purpose=purpose,
                                      amount=Decimal("1500000000.00"), stage=Stage.APPROVED, planned_on=None,
                                      approved_on=datetime.date(2026, 7, 15))
     )  # fmt: skip

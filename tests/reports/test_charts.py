@@ -18,7 +18,7 @@ from reports import selectors
 from reports.charts import BN, CHART_SLUGS, chart_data_build
 from reports.models import ChartData, FigureSnapshot
 from tests.releases import released
-from tests.reports.conftest import HOSTILE_NAME, refreshed
+from tests.reports.conftest import HOSTILE_NAME, charted_dataset, refreshed
 from tranches import services as tranche_services
 from tranches.models import Tranche
 
@@ -176,6 +176,25 @@ def test_markup_in_a_tranche_name_shows_as_text_on_every_page(client: Any, chart
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in client.get("/").content.decode()
     csv_text = client.get("/charts/timeline.csv").content.decode()
     assert HOSTILE_NAME in csv_text  # CSV is data, not HTML: the name as typed
+
+
+def test_a_formula_in_a_tranche_name_is_text_in_every_chart_csv(client: Any, db: Any) -> None:
+    # Given a published tranche whose name and purpose a spreadsheet would run as formulas
+    snapshot = charted_dataset(name='=HYPERLINK("http://evil.example","click")', purpose="+SUM(1;1)")
+
+    # When a reader downloads the CSV of each chart, latest and by permalink
+    cells = [
+        cell
+        for slug in CHART_SLUGS
+        for path in (f"/charts/{slug}.csv", f"/snapshots/{snapshot.content_hash}/charts/{slug}.csv")
+        for row in csv.reader(io.StringIO(client.get(path).content.decode()))
+        for cell in row
+    ]
+
+    # Then a spreadsheet shows them as text (the API's rule: a leading apostrophe)
+    assert '\'=HYPERLINK("http://evil.example","click")' in cells
+    assert "'+SUM(1;1)" in cells
+    assert [cell for cell in cells if cell.startswith(("=", "+", "@"))] == []
 
 
 def test_the_csv_holds_exactly_the_rows_the_chart_shows(client: Any, charted: FigureSnapshot) -> None:
