@@ -78,6 +78,9 @@ class ExchangeRate(models.Model):
             models.UniqueConstraint(fields=["date", "currency"], name="reports_exchangerate_unique_day"),
             models.CheckConstraint(condition=models.Q(rate__gt=0), name="reports_exchangerate_rate_positive"),
         ]
+        # Rates are only ever upserted (reports.services.rates_store), so the newest updated_at
+        # says which rates every public answer shows (USD equivalents): one index probe per request.
+        indexes: ClassVar = [models.Index(fields=["updated_at"], name="reports_exchangerate_updated")]
 
     def __str__(self) -> str:
         return f"1 EUR = {self.rate} {self.currency} on {self.date:%Y-%m-%d}"

@@ -32,7 +32,6 @@ from .records import (
 )
 from .releases import (
     RELEASE_KINDS,
-    published_state,
     release_latest_head,
     releases_newest,
     releases_public,
@@ -69,7 +68,6 @@ __all__ = [
     "disbursements_with_parents",
     "instruments_public",
     "last_published",
-    "published_state",
     "release_latest_head",
     "releases_newest",
     "releases_public",

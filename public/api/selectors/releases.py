@@ -5,11 +5,9 @@ which the record answers are kept under. Reviewers are never read: they are neve
 from __future__ import annotations
 
 import datetime
-from typing import Any
 
-from django.db.models import Count, DateTimeField, Func, IntegerField, QuerySet, Subquery, Value
+from django.db.models import Count, IntegerField, QuerySet, Value
 
-from reports.models import ExchangeRate
 from tranches.models import (
     PUBLISHED_MODEL,
     Citation,
@@ -75,20 +73,3 @@ def releases_with_counts(rows: list[Release]) -> list[Release]:
     for row in rows:
         row.published_counts = counts[row.number]  # type: ignore[attr-defined]
     return rows
-
-
-def published_state() -> tuple[Any, ...]:
-    """What the public records and their USD equivalents are now: the number of the latest release
-    and the exchange rates' count and last change. Unchanged means any public read of the records
-    or the change log gives the same answer. One query of indexed maxima; ``(0,)`` before the first
-    release (nothing is public, whatever the rates)."""
-    rates = ExchangeRate.objects.order_by()
-    count = rates.values(count=Func("pk", function="COUNT", output_field=IntegerField()))
-    changed = rates.values(changed=Func("updated_at", function="MAX", output_field=DateTimeField()))
-    latest = (
-        Release.objects.order_by("-number")
-        .annotate(rates=Subquery(count), rates_changed=Subquery(changed))
-        .values_list("number", "rates", "rates_changed")
-        .first()
-    )
-    return latest if latest is not None else (0,)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import DateTimeField, F, Func, IntegerField, JSONField, QuerySet, Subquery
+from django.db.models import F, Func, JSONField, QuerySet, Subquery
 from django.db.models.expressions import OrderBy
 
 from reports.models import ChartData, ExchangeRate, FigureSnapshot
@@ -47,8 +47,7 @@ class ReleaseState:
 
     number: int
     published_at: datetime.datetime | None
-    rates: int
-    rates_changed: datetime.datetime | None
+    rates_changed: datetime.datetime | None  # the newest rate's updated_at (rates are only upserted)
 
     @property
     def changed_at(self) -> datetime.datetime | None:
@@ -159,24 +158,22 @@ def chart_state(
 
 def release_state(*, release: int | None = None, as_of: datetime.datetime | None = None) -> ReleaseState | None:
     """What a public read of the records shows: release ``release``, or the latest published by
-    ``as_of``, or the latest; with the exchange rates' count and last change. One query of indexed
-    maxima. None when there is no such release (``ReleaseState(0, …)`` for the latest before the
+    ``as_of``, or the latest; with the newest exchange rate's update time. One query of index
+    probes. None when there is no such release (``ReleaseState(0, …)`` for the latest before the
     first release: nothing is public)."""
-    rates = ExchangeRate.objects.order_by()
-    count = rates.values(count=Func("pk", function="COUNT", output_field=IntegerField()))
-    changed = rates.values(changed=Func("updated_at", function="MAX", output_field=DateTimeField()))
+    changed = ExchangeRate.objects.order_by("-updated_at").values("updated_at")[:1]  # an index probe
     releases = Release.objects.order_by("-number")
     if release is not None:
         releases = releases.filter(number=release)
     elif as_of is not None:
         releases = releases.filter(published_at__lte=as_of)
     row = (
-        releases.annotate(rates=Subquery(count), rates_changed=Subquery(changed))
-        .values_list("number", "published_at", "rates", "rates_changed")
+        releases.annotate(rates_changed=Subquery(changed))
+        .values_list("number", "published_at", "rates_changed")
         .first()
     )
     if row is None:
-        return None if release is not None or as_of is not None else ReleaseState(0, None, 0, None)
+        return None if release is not None or as_of is not None else ReleaseState(0, None, None)
     return ReleaseState(*row)
 
 

@@ -171,7 +171,6 @@ class RecordsReplayMixin(PublicAPIMixin):
                 "release",
                 shown.number,
                 shown.published_at.isoformat() if shown.published_at else None,
-                shown.rates,
                 shown.rates_changed.isoformat() if shown.rates_changed else None,
             ),
             changed_at=shown.changed_at,
