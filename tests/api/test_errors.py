@@ -60,7 +60,7 @@ def test_an_unknown_path_under_api_is_a_json_404(client, db, path):
         ("tranches/123456/", "No tranche has id 123456."),
         ("disbursements/123456/", "No disbursement has id 123456."),
         ("sources/123456/?format=csv", "No source has id 123456."),
-        ("releases/99/", "No release has number 99."),
+        ("releases/99/", "There is no release 99; the latest is 1."),
     ],
 )
 def test_an_unknown_id_names_the_resource_never_a_model(client, small_dataset, path, message):

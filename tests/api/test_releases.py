@@ -71,7 +71,7 @@ def test_a_release_is_shown_by_its_number(client, two_releases):
 def test_an_unknown_release_is_a_404_in_the_api_error_format(client, two_releases, path):
     response = client.get(path)
     assert response.status_code == 404
-    assert response.json()["error"]["code"] == "not_found"
+    assert response.json()["error"]["code"] == "unknown_release"  # the same answer as ?release=N names no release
 
 
 def test_as_of_and_release_list_the_releases_published_by_then(client, two_releases):
@@ -204,3 +204,18 @@ def test_a_release_exports_one_row_per_record_with_its_note(client, two_releases
     assert lines[0] == "entity,id,label,kind,changes,release,published_at,release_note"
     assert len(lines) == 1 + 5
     assert response["Link"].startswith("<http://testserver/api/v1/releases/1/?")
+
+
+def test_a_release_page_keeps_its_etag_and_stays_immutable_after_later_releases(client, two_releases):
+    # Given a reader who has release 1's page
+    first = client.get("/api/v1/releases/1/")
+    assert "immutable" in first["Cache-Control"]
+
+    # When a third release is published
+    released(services.tranche_save(tranche=Tranche.objects.get(slug="drones-1")), note="Release three.")
+
+    # Then release 1's page is unchanged: the same ETag, a 304 that says it may be kept for good
+    again = client.get("/api/v1/releases/1/", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304
+    assert "immutable" in again["Cache-Control"]
+    assert client.get("/api/v1/releases/").json()["results"][0]["number"] == 3

@@ -83,6 +83,13 @@ class ReleaseViewSet(PublicReadOnlyViewSet):
     def prepare_rows(self, rows: list[Any]) -> list[Any]:
         return selectors.releases_with_counts(rows)
 
+    def read_state(self, *args: Any, **kwargs: Any) -> Any:
+        """A release's own page shows release N whatever is published later: pinned to N, so its
+        ETag, its 304s and its caching headers never change."""
+        if self.action == "retrieve" and self.release is None:
+            self.release = int(kwargs["number"])
+        return super().read_state(*args, **kwargs)
+
     @extend_schema(parameters=[CURSOR_PARAM, PAGE_SIZE_PARAM], responses=ReleaseDetailSerializer)
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """A release: its number, time, note and counts, and a page of the records it published, each
