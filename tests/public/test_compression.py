@@ -11,7 +11,10 @@ import pytest
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("path", ["/api/v1/summary/", "/", "/charts/stages.csv", "/api/v1/tranches/?format=csv"])
+# Bodies of a few kB. Not the charts' CSVs of this small dataset (164–311 bytes): Django pads each
+# gzip body with up to 100 random bytes against BREACH and sends the plain body when that is not
+# shorter, so a body that small is compressed only some of the time, by design.
+@pytest.mark.parametrize("path", ["/api/v1/summary/", "/", "/embed/stages/", "/api/v1/tranches/?format=csv"])
 def test_a_gzip_client_gets_a_gzipped_body_that_revalidates(client, charted, path):
     plain = client.get(path)
     zipped = client.get(path, HTTP_ACCEPT_ENCODING="gzip")
