@@ -35,6 +35,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.cache import patch_cache_control
+from django.utils.http import http_date
 from django.views.decorators.http import condition
 
 logger = logging.getLogger(__name__)
@@ -128,9 +129,10 @@ def answer_keep(etag: str, response: HttpResponseBase) -> None:
 
 
 def cache_control(response: HttpResponseBase, state: State) -> None:
-    """Public caching: max-age for answers that follow the latest release; long and immutable for
-    answers pinned to a release number or a snapshot hash."""
-    if response.status_code != 200 or response.has_header("Cache-Control"):
+    """Public caching of a 200, or of the 304 that stands for it (RFC 9110 asks a 304 for the
+    headers the 200 would carry): max-age for answers that follow the latest release; long and
+    immutable for answers pinned to a release number or a snapshot hash."""
+    if response.status_code not in (200, 304) or response.has_header("Cache-Control"):
         return
     if state.pinned:
         patch_cache_control(response, public=True, max_age=settings.API_SNAPSHOT_MAX_AGE, immutable=True)
@@ -160,10 +162,8 @@ def answered(view: str, read_state: Callable[..., State]) -> Callable[[Callable[
             if not current(request, *args, **kwargs).key:
                 return handler(request, *args, **kwargs)
             response = answering(request, *args, **kwargs)
-            if response.status_code == 304:  # the caching headers a 200 would carry (RFC 9110)
-                response.status_code = 200
+            if response.status_code == 304:
                 cache_control(response, current(request, *args, **kwargs))
-                response.status_code = 304
             return response
 
         @condition(etag_func=etag_of, last_modified_func=changed_at)
@@ -178,7 +178,7 @@ def answered(view: str, read_state: Callable[..., State]) -> Callable[[Callable[
                 return response
             cache_control(response, state)
             if state.changed_at is not None:  # the same time If-Modified-Since is compared with
-                response["Last-Modified"] = _http_date(state.changed_at)
+                response["Last-Modified"] = http_date(state.changed_at.timestamp())
             if hasattr(response, "add_post_render_callback") and not response.is_rendered:
                 response.add_post_render_callback(lambda rendered: answer_keep(etag, rendered))
             else:
@@ -188,9 +188,3 @@ def answered(view: str, read_state: Callable[..., State]) -> Callable[[Callable[
         return answering_or_not_modified
 
     return decorator
-
-
-def _http_date(when: datetime.datetime) -> str:
-    from django.utils.http import http_date
-
-    return http_date(when.timestamp())

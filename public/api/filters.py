@@ -38,7 +38,7 @@ from tranches.models import (
 from tranches.selectors import public_versions
 
 from .errors import InvalidParameter
-from .params import ISO_DATE, as_of_param, is_whole_number
+from .params import ISO_DATE, is_whole_number
 
 ID_OR_SLUG = "An id (e.g. 3) or a slug (e.g. {example})."
 
@@ -74,7 +74,10 @@ class StrictSearchFilter(SearchFilter):
 
 
 def _as_of(request: Request | None) -> Any:
-    return as_of_param(request) if request is not None else None
+    """The moment the view resolved from ``release``/``as_of`` (public.api.views.base): the parents
+    a filter names are looked up as that release left them, without parsing the request again."""
+    view = (getattr(request, "parser_context", None) or {}).get("view")
+    return getattr(view, "as_of", None)
 
 
 MAX_ID = 2**62

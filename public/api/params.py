@@ -12,11 +12,7 @@ from __future__ import annotations
 import datetime
 import re
 
-from rest_framework.request import Request
-
-from tranches.models import Release
-
-from .errors import InvalidParameter, ParameterNotFound
+from .errors import InvalidParameter
 
 AS_OF = "as_of"
 AS_OF_HELP = (
@@ -52,31 +48,3 @@ def parse_date(parameter: str, value: str) -> datetime.date:
 def end_of_day(day: datetime.date) -> datetime.datetime:
     """The last instant of ``day`` in UTC."""
     return datetime.datetime.combine(day, datetime.time.max, tzinfo=datetime.UTC)
-
-
-def as_of_param(request: Request) -> datetime.datetime | None:
-    """The moment whose latest release a request reads, or None (the latest release):
-    ``?as_of=YYYY-MM-DD`` as the end of that day in UTC, or ``?release=N`` as the moment release N
-    was published (release times grow with their numbers, so the latest release by then is N).
-    Raises InvalidParameter for a bad value, an unknown release, or both parameters."""
-    value = request.query_params.get(AS_OF)
-    number = request.query_params.get(RELEASE)
-    if value not in (None, "") and number not in (None, ""):
-        raise InvalidParameter(RELEASE, RELEASE_AND_AS_OF)
-    if number not in (None, ""):
-        return release_moment(str(number))
-    if value is None or value == "":
-        return None
-    return end_of_day(parse_date(AS_OF, value))
-
-
-def release_moment(value: str) -> datetime.datetime:
-    """When release ``value`` was published. Raises InvalidParameter (400) for a value that is not
-    a release number, ParameterNotFound (404) for a number no release has, both naming ``release``."""
-    if not is_whole_number(value, max_digits=9) or int(value) < 1:
-        raise InvalidParameter(RELEASE, RELEASE_INVALID.format(value=value))
-    release = Release.objects.filter(number=int(value)).values_list("published_at", flat=True).first()
-    if release is None:
-        latest = Release.objects.order_by("-number").values_list("number", flat=True).first() or "none yet"
-        raise ParameterNotFound(RELEASE, RELEASE_UNKNOWN.format(number=int(value), latest=latest))
-    return release

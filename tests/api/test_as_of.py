@@ -10,9 +10,10 @@ import pytest
 
 from reports import services as report_services
 from tests.api.conftest import DAY_ONE, backdate, results
+from tests.factories import CitationFactory, DisbursementFactory, SourceFactory, TrancheFactory
 from tests.releases import released
 from tranches import services
-from tranches.models import Disbursement, Tranche
+from tranches.models import Component, Disbursement, Tranche
 
 pytestmark = pytest.mark.django_db
 THREE_BN = Decimal("3000000000.00")
@@ -173,3 +174,23 @@ def test_the_change_log_shows_the_correction_old_to_new(client, corrected):
         {"field": "amount_eur", "old": "3200000000.00", "new": "3000000000.00"}
     ]
     assert client.get("/api/v1/changes/?as_of=2026-07-01&entity=disbursement").json()["results"][0]["kind"] == "added"
+
+
+def test_a_filter_names_its_parent_as_the_pinned_release_left_it(client, dataset, django_assert_num_queries):
+    # Given a tranche and its payment that only release 2 published
+    tranche = TrancheFactory(component=Component.objects.get(slug="defence"), amount=Decimal("100000000.00"))
+    payment = DisbursementFactory(
+        tranche=tranche, amount_eur=Decimal("10000000.00"), value_date=datetime.date(2026, 6, 1)
+    )
+    citation = CitationFactory(source=SourceFactory(), tranche=tranche)
+    released(tranche, payment, citation.source, citation)
+    path = f"/api/v1/disbursements/?tranche={tranche.slug}"
+
+    # When a reader filters the payments by that tranche, now and as release 1 left the data
+    latest = results(client.get(path))
+    with django_assert_num_queries(2):  # the release's state (read once, the filter reuses it), the page
+        pinned = client.get(f"{path}&release=1")
+
+    # Then the latest data has its payment, and release 1 has no such tranche, hence no payment
+    assert [row["amount_eur"] for row in latest] == ["10000000.00"]
+    assert results(pinned) == []

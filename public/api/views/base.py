@@ -32,6 +32,7 @@ from ..params import (
     RELEASE,
     RELEASE_AND_AS_OF,
     RELEASE_INVALID,
+    RELEASE_UNKNOWN,
     end_of_day,
     is_whole_number,
     parse_date,
@@ -44,7 +45,6 @@ NO_RELEASE_YET = "No release has been published yet."
 BEFORE_FIRST_RELEASE = (
     "No release was published by {day:%Y-%m-%d}. The first release, number {number}, was published on {first:%Y-%m-%d}."
 )
-RELEASE_UNKNOWN = "There is no release {number}; the latest is {latest}."
 TABULAR = (CSVRenderer.format, XLSXRenderer.format)
 
 
