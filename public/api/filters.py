@@ -94,7 +94,7 @@ class WholeNumberField(forms.IntegerField):
         if value in self.empty_values:
             return None
         if not is_whole_number(str(value)):
-            raise ValidationError(f"Enter a whole number; got {value!r}.", code="invalid")
+            raise ValidationError("Enter a whole number; got %(value)r.", code="invalid", params={"value": value})
         return int(value)
 
 
@@ -105,7 +105,9 @@ class AmountField(forms.DecimalField):
         if value in self.empty_values:
             return None
         if not re.fullmatch(AMOUNT[1:-1], str(value)):
-            raise ValidationError(f"Enter an amount in EUR, e.g. 3500000000.00; got {value!r}.", code="invalid")
+            raise ValidationError(
+                "Enter an amount in EUR, e.g. 3500000000.00; got %(value)r.", code="invalid", params={"value": value}
+            )
         return super().to_python(value)
 
 
@@ -116,7 +118,9 @@ class ISODateField(forms.DateField):
         if value in self.empty_values:
             return None
         if not ISO_DATE.fullmatch(str(value)):
-            raise ValidationError(f"Enter a date as YYYY-MM-DD, e.g. 2026-06-30; got {value!r}.", code="invalid")
+            raise ValidationError(
+                "Enter a date as YYYY-MM-DD, e.g. 2026-06-30; got %(value)r.", code="invalid", params={"value": value}
+            )
         return super().to_python(value)
 
 
@@ -131,7 +135,7 @@ class StrictBooleanField(forms.NullBooleanField):
         if isinstance(value, bool):
             return value
         if str(value).lower() not in BOOLEANS:
-            raise ValidationError(f"Use true or false; got {value!r}.", code="invalid")
+            raise ValidationError("Use true or false; got %(value)r.", code="invalid", params={"value": value})
         return BOOLEANS[str(value).lower()]
 
     def validate(self, value: Any) -> None:

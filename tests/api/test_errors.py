@@ -193,3 +193,18 @@ def test_no_cursor_gives_a_server_error(client, small_dataset, ordering, text):
     response = client.get("/api/v1/disbursements/", {"cursor": text, "ordering": ordering})
 
     assert response.status_code in (200, 400), response.content
+
+
+@pytest.mark.parametrize(
+    ("query", "parameter", "message"),
+    [
+        ("amount_min=%25ev", "amount_min", "Enter an amount in EUR, e.g. 3500000000.00; got '%ev'."),
+        ("budget_year=20%25d", "budget_year", "Enter a whole number; got '20%d'."),
+        ("approved_on_after=%25s", "approved_on_after", "Enter a date as YYYY-MM-DD, e.g. 2026-06-30; got '%s'."),
+    ],
+)
+def test_a_percent_sign_in_a_bad_filter_value_is_a_400_that_quotes_it(client, small_dataset, query, parameter, message):
+    # A value is quoted in the message as typed: a "%" in it is text, never a format directive (a 500).
+    error = error_of(client.get(f"/api/v1/tranches/?{query}"), 400)
+
+    assert error["parameters"] == {parameter: [message]}
