@@ -39,8 +39,12 @@ from .models import (
     PUBLISHED_MODEL,
     Citation,
     Component,
+    Condition,
     Disbursement,
+    Estimate,
     Instrument,
+    Milestone,
+    OpenQuestion,
     Publishable,
     Purpose,
     Release,
@@ -49,7 +53,8 @@ from .models import (
 )
 from .models.rules import PlainText
 
-SUPPORTED_VERSION = 1
+SUPPORTED_VERSION = 2
+READABLE_VERSIONS = (1, 2)  # version 2 added the record's context sections and the release note
 # Problems, each after "where: field: " (module constants the tests import); {value} is ``shown``.
 FILE_UNREADABLE = "cannot be read: {reason}"
 NOT_TOML = "not valid TOML: {reason}"
@@ -84,20 +89,36 @@ SECTIONS: dict[str, type[Publishable]] = {
     "components": Component,
     "tranches": Tranche,
     "disbursements": Disbursement,
+    "milestones": Milestone,
+    "conditions": Condition,
+    "estimates": Estimate,
+    "open_questions": OpenQuestion,
     "citations": Citation,
 }
+# References name the parent's section; those of a field that may be empty may be left out.
 REFERENCES: dict[str, dict[str, str]] = {
     "components": {"instrument": "instruments"},
     "tranches": {"component": "components"},
-    "disbursements": {"tranche": "tranches"},
+    "disbursements": {"tranche": "tranches", "paid_through": "instruments"},
+    "milestones": {"instrument": "instruments", "tranche": "tranches"},
+    "conditions": {"instrument": "instruments", "tranche": "tranches"},
+    "estimates": {"instrument": "instruments"},
+    "open_questions": {"instrument": "instruments"},
     "citations": {"source": "sources"},
 }
+# A citation's ``target = "kind:key"``: the kind is the citation's field, the key one of its section.
 TARGET_SECTIONS = {
     "instrument": "instruments",
     "component": "components",
     "tranche": "tranches",
     "disbursement": "disbursements",
+    "milestone": "milestones",
+    "condition": "conditions",
+    "estimate": "estimates",
+    "open_question": "open_questions",
 }
+TARGET_EXPECTED = ", ".join(f"'{kind}:KEY'" for kind in TARGET_SECTIONS)
+NOTE_NOT_TEXT = "note: expected the release note as a string in quotes; got {value}"
 
 
 class DatasetError(Exception):
@@ -171,9 +192,11 @@ def dataset_read(path: Path) -> dict[str, Any]:
     except (tomllib.TOMLDecodeError, ValueError) as exc:  # ValueError: an integer of over 4,300 digits
         raise DatasetError(path, [NOT_TOML.format(reason=exc)]) from exc
     version = data.get("version")
-    if isinstance(version, bool) or version != SUPPORTED_VERSION:
+    if isinstance(version, bool) or version not in READABLE_VERSIONS:
         raise DatasetError(path, [WRONG_VERSION.format(expected=SUPPORTED_VERSION, value=shown(version))])
-    unknown = sorted(set(data) - {"version", *SECTIONS})
+    if not isinstance(data.get("note", ""), str):
+        raise DatasetError(path, [NOTE_NOT_TEXT.format(value=shown(data["note"]))])
+    unknown = sorted(set(data) - {"version", "note", *SECTIONS})
     if unknown:
         names = ", ".join(_name(name) for name in unknown)
         raise DatasetError(path, [f"unknown section(s): {names}; expected {', '.join(SECTIONS)}"])
@@ -336,6 +359,8 @@ class _Loader:
             for key, row in self.records.get(section, {}).items():
                 for name, target_section in refs.items():
                     value = row.get(name)
+                    if value is None and getattr(SECTIONS[section]._meta.get_field(name), "null", False):
+                        continue
                     if not isinstance(value, str) or value not in self.records.get(target_section, {}):
                         problem = NOT_A_KEY.format(value=shown(value), section=target_section)
                         self.problems.append(f"{self.where[(section, key)]}: {name}: {problem}")
@@ -344,9 +369,8 @@ class _Loader:
             kind, _, target_key = (target if isinstance(target, str) else "").partition(":")
             if kind not in TARGET_SECTIONS or target_key not in self.records.get(TARGET_SECTIONS[kind], {}):
                 self.problems.append(
-                    f"{self.where[('citations', key)]}: target: {shown(target)} should be "
-                    "'instrument:KEY', 'component:KEY', 'tranche:KEY' or 'disbursement:KEY' "
-                    "naming a record in this file"
+                    f"{self.where[('citations', key)]}: target: {shown(target)} should be one of "
+                    f"{TARGET_EXPECTED} naming a record in this file"
                 )
         if self.problems:
             raise DatasetError(self.path, self.problems)
@@ -386,9 +410,9 @@ class _Loader:
         values = {name: value for name, value in row.items() if name not in ("key", "target")}
         values["dataset_key"] = row["key"]
         for name, target_section in REFERENCES.get(section, {}).items():
-            values.pop(name)
+            given = values.pop(name, None)
             if resolve:
-                values[name] = self.saved[(target_section, row[name])]
+                values[name] = self.saved[(target_section, given)] if given is not None else None
         if section == "citations":
             values.pop("source", None)
             kind, _, target_key = row["target"].partition(":")
@@ -487,7 +511,8 @@ def dataset_load(
             loader.write()
             if seed:
                 changes = [services.Change.of(record) for record in loader.saved.values()]
-                release = services.release_publish(changes=changes, user=None, note=INITIAL_NOTE.format(name=path.name))
+                note = loader.data.get("note") or INITIAL_NOTE.format(name=path.name)
+                release = services.release_publish(changes=changes, user=None, note=note)
                 loader.report.release = release.number
     except ValidationError as exc:  # a rule across rows or a release check, at the end
         raise DatasetError(path, _errors_of(exc)) from exc

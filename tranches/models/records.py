@@ -34,8 +34,15 @@ DATE_IN_FUTURE = "{label} is {date:%d %b %Y}, which is in the future (today is {
 DATES_OUT_OF_ORDER = "{later_label} ({later:%d %b %Y}) is before {earlier_label} ({earlier:%d %b %Y})."
 STAGE_DATE_MISSING = "A tranche at stage '{stage}' needs its {label}."
 PERIOD_REVERSED = "The period ends ({end:%d %b %Y}) before it starts ({start:%d %b %Y})."
+MONTH_PRECISION_DAY = "When only the month is known, the value date is the month's first day; got {date:%d %b %Y}."
 REPORTED_PAIR = "Give the reported amount and its currency together, or neither."
-CITATION_TARGET = "A citation backs exactly one figure: choose one instrument, component, tranche or disbursement."
+CITATION_TARGET = (
+    "A citation backs exactly one figure: choose one instrument, component, tranche, disbursement, milestone, "
+    "condition, estimate or open question."
+)
+PAID_THROUGH_OWN = (
+    "The payment belongs to {instrument} already; “paid through” names another instrument, or stays empty."
+)
 CITATION_QUOTE_EMPTY = "Quote the passage of the source that backs the figure."
 BUDGET_YEAR_RANGE = "Budget year must be between 2000 and 2100; got {value}."
 # The value rules every writer keeps (date range, characters, lengths) are in ``.rules``.
@@ -50,6 +57,12 @@ class Grade(models.TextChoices):
     A = "A", "A: official text (EUR-Lex, Council, Commission)"
     B = "B", "B: established media"
     C = "C", "C: aggregator or secondary site"
+
+
+class DatePrecision(models.TextChoices):
+    DAY = "day", "the day"
+    MONTH = "month", "the month only"
+    APPROXIMATE = "approximate", "around that day"
 
 
 class Stage(models.TextChoices):
@@ -383,6 +396,15 @@ class DisbursementFields(models.Model):
     """What a payment says (but its tranche), shared by the draft and its published versions."""
 
     value_date = models.DateField(help_text="The day the money was paid.", validators=date_rules("value date"))
+    value_date_precision = models.CharField(
+        "value date known to",
+        max_length=12,
+        choices=DatePrecision.choices,
+        default=DatePrecision.DAY,
+        db_default=DatePrecision.DAY,  # rows written in bulk (the synthetic data) are dated to the day
+        help_text="How exactly the sources give the date: the day, only the month (the value date is its first "
+        "day), or around that day.",
+    )
     amount_eur = models.DecimalField("amount (EUR)", max_digits=15, decimal_places=2)
     reported_amount = models.DecimalField(
         "amount as reported",
@@ -408,6 +430,16 @@ class Disbursement(DisbursementFields, Publishable):
     """Money actually paid against a tranche, in EUR, with the amount as the source reported it."""
 
     tranche = models.ForeignKey(Tranche, on_delete=models.PROTECT, related_name="disbursements")
+    paid_through = models.ForeignKey(
+        Instrument,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="payments_channelled",
+        help_text="Another instrument this payment went through (e.g. budget support of the loan paid as extra "
+        "Ukraine Facility loans under Regulation (EU) 2026/468). It is counted once, under its own tranche's "
+        "instrument, and only linked to this one.",
+    )
 
     class Meta:
         ordering: ClassVar = ["value_date", "pk"]
@@ -430,6 +462,8 @@ class Disbursement(DisbursementFields, Publishable):
         ]
 
     def __str__(self) -> str:
+        if self.value_date and self.value_date_precision == DatePrecision.MONTH:
+            return f"{eur(self.amount_eur)} in {self.value_date:%b %Y}"
         return f"{eur(self.amount_eur)} on {self.value_date:%d %b %Y}" if self.value_date else eur(self.amount_eur)
 
     def clean(self) -> None:
@@ -437,6 +471,12 @@ class Disbursement(DisbursementFields, Publishable):
         _check_positive(errors, self, "amount_eur")
         _check_positive(errors, self, "reported_amount")
         _check_not_future(errors, self, "value_date")
+        if self.paid_through_id is not None and self.tranche_id is not None:
+            own = Tranche.objects.filter(pk=self.tranche_id).values_list("component__instrument_id", flat=True).first()
+            if own == self.paid_through_id:
+                errors["paid_through"] = PAID_THROUGH_OWN.format(instrument=self.paid_through)
+        if self.value_date_precision == DatePrecision.MONTH and self.value_date and self.value_date.day != 1:
+            errors["value_date"] = MONTH_PRECISION_DAY.format(date=self.value_date)
         if (self.reported_amount is None) != (not self.reported_currency):
             errors.setdefault("reported_currency", REPORTED_PAIR)
         if self.reported_currency and isinstance(self.reported_currency, str):
@@ -510,10 +550,20 @@ class CitationFields(models.Model):
         max_length=200, blank=True, help_text="Page, paragraph or article", validators=text_rules("locator")
     )
 
-    TARGETS: ClassVar = ("instrument", "component", "tranche", "disbursement")
+    TARGETS: ClassVar = (
+        "instrument", "component", "tranche", "disbursement", "milestone", "condition", "estimate", "open_question",
+    )  # fmt: skip
 
     class Meta:
         abstract = True
+
+
+def _exactly_one_of(names: tuple[str, ...]) -> Q:
+    """Exactly one of these foreign keys is set."""
+    condition = Q()
+    for chosen in names:
+        condition |= Q(**{f"{chosen}__isnull": False}, **{name: None for name in names if name != chosen})
+    return condition
 
 
 class Citation(CitationFields, Publishable):
@@ -529,18 +579,25 @@ class Citation(CitationFields, Publishable):
     disbursement = models.ForeignKey(
         Disbursement, null=True, blank=True, on_delete=models.PROTECT, related_name="citations"
     )
+    milestone = models.ForeignKey(
+        "tranches.Milestone", null=True, blank=True, on_delete=models.PROTECT, related_name="citations"
+    )
+    condition = models.ForeignKey(
+        "tranches.Condition", null=True, blank=True, on_delete=models.PROTECT, related_name="citations"
+    )
+    estimate = models.ForeignKey(
+        "tranches.Estimate", null=True, blank=True, on_delete=models.PROTECT, related_name="citations"
+    )
+    open_question = models.ForeignKey(
+        "tranches.OpenQuestion", null=True, blank=True, on_delete=models.PROTECT, related_name="citations"
+    )
 
     class Meta:
         ordering: ClassVar = ["pk"]
         permissions: ClassVar = [("publish_citation", "Can publish citation")]
         constraints: ClassVar = [
             models.CheckConstraint(
-                condition=(
-                    Q(instrument__isnull=False, component=None, tranche=None, disbursement=None)
-                    | Q(instrument=None, component__isnull=False, tranche=None, disbursement=None)
-                    | Q(instrument=None, component=None, tranche__isnull=False, disbursement=None)
-                    | Q(instrument=None, component=None, tranche=None, disbursement__isnull=False)
-                ),
+                condition=_exactly_one_of(CitationFields.TARGETS),
                 name="tranches_citation_one_target",
                 violation_error_message=CITATION_TARGET,
             ),
@@ -560,6 +617,11 @@ class Citation(CitationFields, Publishable):
     def __str__(self) -> str:
         return f"{self.source.publisher} on {self.target}" if self.source_id else "citation"
 
+    @classmethod
+    def target_field(cls, model: type[models.Model]) -> str:
+        """The name of the reference to a record of ``model`` (``open_question`` for OpenQuestion)."""
+        return next(name for name in cls.TARGETS if cls._meta.get_field(name).related_model is model)
+
     def _targets(self) -> list[Publishable]:
         # getattr, not the *_id: an admin inline sets an unsaved parent before the first save.
         return [target for name in self.TARGETS if (target := getattr(self, name)) is not None]
@@ -578,6 +640,3 @@ class Citation(CitationFields, Publishable):
         _check_positive(errors, self, "claimed_amount")
         if errors:
             raise ValidationError(errors)
-
-
-PUBLISHABLE_MODELS: tuple[type[Publishable], ...] = (Instrument, Component, Tranche, Disbursement, Source, Citation)

@@ -18,6 +18,10 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 
+from .conditions import Condition, ConditionFields
+from .estimates import Estimate, EstimateFields
+from .milestones import Milestone, MilestoneFields
+from .questions import OpenQuestion, OpenQuestionFields
 from .records import (
     Citation,
     CitationFields,
@@ -166,6 +170,7 @@ class PublishedTranche(TrancheFields, PublishedRow):
 
 class PublishedDisbursement(DisbursementFields, PublishedRow):
     tranche_id = models.IntegerField()
+    paid_through_id = models.IntegerField(null=True, blank=True)
 
     record_model = Disbursement
 
@@ -195,13 +200,59 @@ class PublishedCitation(CitationFields, PublishedRow):
     component_id = models.IntegerField(null=True, blank=True)
     tranche_id = models.IntegerField(null=True, blank=True)
     disbursement_id = models.IntegerField(null=True, blank=True)
+    milestone_id = models.IntegerField(null=True, blank=True)
+    condition_id = models.IntegerField(null=True, blank=True)
+    estimate_id = models.IntegerField(null=True, blank=True)
+    open_question_id = models.IntegerField(null=True, blank=True)
 
     record_model = Citation
 
     class Meta:
         constraints, indexes = _published_meta(
-            "citation", parents=("source_id", "instrument_id", "component_id", "tranche_id", "disbursement_id")
-        )
+            "citation",
+            parents=(
+                "source_id", "instrument_id", "component_id", "tranche_id", "disbursement_id", "milestone_id",
+                "condition_id", "estimate_id", "open_question_id",
+            ),
+        )  # fmt: skip
+
+
+class PublishedMilestone(MilestoneFields, PublishedRow):
+    instrument_id = models.IntegerField()
+    tranche_id = models.IntegerField(null=True, blank=True)
+
+    record_model = Milestone
+
+    class Meta:
+        constraints, indexes = _published_meta("milestone", parents=("instrument_id",))
+
+
+class PublishedCondition(ConditionFields, PublishedRow):
+    instrument_id = models.IntegerField()
+    tranche_id = models.IntegerField(null=True, blank=True)
+
+    record_model = Condition
+
+    class Meta:
+        constraints, indexes = _published_meta("condition", parents=("instrument_id", "tranche_id"))
+
+
+class PublishedEstimate(EstimateFields, PublishedRow):
+    instrument_id = models.IntegerField(null=True, blank=True)
+
+    record_model = Estimate
+
+    class Meta:
+        constraints, indexes = _published_meta("estimate")
+
+
+class PublishedOpenQuestion(OpenQuestionFields, PublishedRow):
+    instrument_id = models.IntegerField(null=True, blank=True)
+
+    record_model = OpenQuestion
+
+    class Meta:
+        constraints, indexes = _published_meta("openquestion")
 
 
 PUBLISHED_MODEL: dict[type[Publishable], type[PublishedRow]] = {
@@ -212,6 +263,10 @@ PUBLISHED_MODEL: dict[type[Publishable], type[PublishedRow]] = {
         PublishedTranche,
         PublishedDisbursement,
         PublishedSource,
+        PublishedMilestone,
+        PublishedCondition,
+        PublishedEstimate,
+        PublishedOpenQuestion,
         PublishedCitation,
     )
 }

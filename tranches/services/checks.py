@@ -10,17 +10,21 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils.text import capfirst
 
 from ..models import (
     PUBLISHED_MODEL,
     Citation,
     Component,
+    Condition,
     Disbursement,
+    Estimate,
     Instrument,
+    Milestone,
+    OpenQuestion,
     Publishable,
     Purpose,
     Source,
@@ -83,36 +87,67 @@ def _named(rows: list[str], count: int) -> str:
     return shown + (f" and {count - NAMED} more" if count > NAMED else "")
 
 
+def _label(row: Any) -> str:
+    """How a problem names a published row: its name, title or question, or a payment's amount and date."""
+    for name in ("name", "title", "question"):
+        if hasattr(row, name):
+            return str(getattr(row, name))
+    return f"{eur(row.amount_eur)} on {row.value_date:%d %b %Y}"
+
+
+# (record, parent, reference): every reference of a published row names a published row.
+PARENT_LINKS: tuple[tuple[type[Publishable], type[Publishable], str], ...] = (
+    (Component, Instrument, "instrument_id"),
+    (Tranche, Component, "component_id"),
+    (Disbursement, Tranche, "tranche_id"),
+    (Disbursement, Instrument, "paid_through_id"),
+    (Milestone, Instrument, "instrument_id"),
+    (Milestone, Tranche, "tranche_id"),
+    (Condition, Instrument, "instrument_id"),
+    (Condition, Tranche, "tranche_id"),
+    (Estimate, Instrument, "instrument_id"),
+    (OpenQuestion, Instrument, "instrument_id"),
+)
+PAID_THROUGH_OWN = (
+    "Payment {payment} of tranche “{tranche}” would be published as paid through its own instrument; "
+    "“paid through” names another instrument, or stays empty."
+)
+
+
 def _parents(problems: list[str]) -> None:
-    links: tuple[tuple[type[Publishable], type[Publishable], str], ...] = (
-        (Component, Instrument, "instrument_id"),
-        (Tranche, Component, "component_id"),
-        (Disbursement, Tranche, "tranche_id"),
-    )
-    for model, parent_model, fk in links:
-        orphans = current(model).filter(~Exists(current(parent_model).filter(id=OuterRef(fk))))
+    for model, parent_model, fk in PARENT_LINKS:
+        orphans = current(model).filter(**{f"{fk}__isnull": False})
+        orphans = orphans.filter(~Exists(current(parent_model).filter(id=OuterRef(fk))))
         for row in orphans.order_by("id")[:NAMED]:
             problems.append(
                 PARENT_NOT_PUBLIC.format(
                     model=capfirst(model._meta.verbose_name),
-                    record=row.name if hasattr(row, "name") else f"{eur(row.amount_eur)} on {row.value_date:%d %b %Y}",
+                    record=_label(row),
                     parent=parent_model._meta.verbose_name,
                     parent_id=getattr(row, fk),
                 )
             )
     citations = current(Citation)
-    targets: tuple[tuple[str, type[Publishable]], ...] = (
-        ("source", Source),
-        ("instrument", Instrument),
-        ("component", Component),
-        ("tranche", Tranche),
-        ("disbursement", Disbursement),
-    )
+    targets: list[tuple[str, type[Publishable]]] = [("source", Source)]
+    targets += [
+        (name, cast(type[Publishable], Citation._meta.get_field(name).related_model)) for name in Citation.TARGETS
+    ]
     for what, target in targets:
         fk = f"{what}_id"
         missing = citations.filter(**{f"{fk}__isnull": False}).filter(~Exists(current(target).filter(id=OuterRef(fk))))
         for row in missing.order_by("id")[:NAMED]:
-            problems.append(CITATION_ORPHAN.format(citation=row.id, what=what, target_id=getattr(row, fk)))
+            problems.append(
+                CITATION_ORPHAN.format(citation=row.id, what=what.replace("_", " "), target_id=getattr(row, fk))
+            )
+    own_instrument = current(Component).filter(
+        id=Subquery(current(Tranche).filter(id=OuterRef(OuterRef("tranche_id"))).values("component_id")[:1])
+    )
+    through_own = current(Disbursement).filter(
+        paid_through_id__isnull=False, paid_through_id=Subquery(own_instrument.values("instrument_id")[:1])
+    )
+    for row in through_own.order_by("id")[:NAMED]:
+        tranche = current(Tranche).filter(id=row.tranche_id).values_list("name", flat=True).first()
+        problems.append(PAID_THROUGH_OWN.format(payment=_label(row), tranche=tranche))
 
 
 def _money(problems: list[str], today: datetime.date) -> None:
@@ -234,21 +269,31 @@ def _tranche_payments(
 
 def _citations(problems: list[str]) -> None:
     cited_by = current(Citation).filter(source_id__in=current(Source).values("id"))
-    for model in (Instrument, Component, Tranche, Disbursement):
-        field = model._meta.model_name
+    for model in CITED_MODELS:
+        field = Citation.target_field(model)
         uncited = current(model).filter(~Exists(cited_by.filter(**{f"{field}_id": OuterRef("id")})))
         count = uncited.count()
         if count:
             rows = list(uncited.order_by("id")[:NAMED])
             names = [
-                f"“{row.name}”"
-                if hasattr(row, "name")
-                else f"#{row.id} ({eur(row.amount_eur)} on {row.value_date:%d %b %Y})"
+                f"#{row.id} ({_label(row)})" if isinstance(row, PUBLISHED_MODEL[Disbursement]) else f"“{_label(row)}”"
                 for row in rows
             ]
             problems.append(
                 NOT_CITED.format(count=count, model=model._meta.verbose_name_plural, records=_named(names, count))
             )
+
+
+# Every published record of these kinds is backed by a citation (open questions may have none).
+CITED_MODELS: tuple[type[Publishable], ...] = (
+    Instrument,
+    Component,
+    Tranche,
+    Disbursement,
+    Milestone,
+    Condition,
+    Estimate,
+)
 
 
 def _purposes(problems: list[str]) -> None:

@@ -32,8 +32,12 @@ from ..models import (
     PUBLISHED_MODEL,
     Citation,
     Component,
+    Condition,
     Disbursement,
+    Estimate,
     Instrument,
+    Milestone,
+    OpenQuestion,
     Publishable,
     Purpose,
     Source,
@@ -263,9 +267,36 @@ def disbursement_save(
 
 def source_save(*, source: Source, user: User | None = None, reason: str | None = None) -> Source:
     """Create or change a source document."""
+    return _plain_save(source, user, reason)
+
+
+def _plain_save(record: P, user: User | None, reason: str | None) -> P:
+    """A record with no rule across rows: validated, then written as a draft."""
     with checked_together():
-        source.full_clean()
-        return _write(source, user, reason)
+        record.full_clean()
+        return _write(record, user, reason)
+
+
+def milestone_save(*, milestone: Milestone, user: User | None = None, reason: str | None = None) -> Milestone:
+    """Create or change a milestone (a dated event of an instrument, planned and actual)."""
+    return _plain_save(milestone, user, reason)
+
+
+def condition_save(*, condition: Condition, user: User | None = None, reason: str | None = None) -> Condition:
+    """Create or change a condition that gates a payment, and its assessment."""
+    return _plain_save(condition, user, reason)
+
+
+def estimate_save(*, estimate: Estimate, user: User | None = None, reason: str | None = None) -> Estimate:
+    """Create or change a cost or needs estimate (never added to money paid)."""
+    return _plain_save(estimate, user, reason)
+
+
+def open_question_save(
+    *, open_question: OpenQuestion, user: User | None = None, reason: str | None = None
+) -> OpenQuestion:
+    """Create, change or answer an open question."""
+    return _plain_save(open_question, user, reason)
 
 
 def citation_save(*, citation: Citation, user: User | None = None, reason: str | None = None) -> Citation:
@@ -281,6 +312,10 @@ SAVERS: dict[type[Publishable], Callable[..., Any]] = {
     Tranche: lambda record, **kw: tranche_save(tranche=record, **kw),
     Disbursement: lambda record, **kw: disbursement_save(disbursement=record, **kw),
     Source: lambda record, **kw: source_save(source=record, **kw),
+    Milestone: lambda record, **kw: milestone_save(milestone=record, **kw),
+    Condition: lambda record, **kw: condition_save(condition=record, **kw),
+    Estimate: lambda record, **kw: estimate_save(estimate=record, **kw),
+    OpenQuestion: lambda record, **kw: open_question_save(open_question=record, **kw),
     Citation: lambda record, **kw: citation_save(citation=record, **kw),
 }
 
