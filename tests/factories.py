@@ -9,7 +9,22 @@ from decimal import Decimal
 import factory
 from django.contrib.auth import get_user_model
 
-from tranches.models import Citation, Component, Disbursement, Grade, Instrument, Source, Stage, Tranche
+from tranches.models import (
+    Citation,
+    Component,
+    Condition,
+    Disbursement,
+    Estimate,
+    EstimateKind,
+    Grade,
+    Instrument,
+    Milestone,
+    MilestoneKind,
+    OpenQuestion,
+    Source,
+    Stage,
+    Tranche,
+)
 
 PAST = datetime.date(2026, 6, 30)
 
@@ -87,3 +102,51 @@ class CitationFactory(factory.django.DjangoModelFactory):
     tranche = factory.SubFactory(TrancheFactory)
     quote = "a first tranche of 3.9 billion euros"
     claimed_amount = Decimal("3900000000.00")
+
+
+class MilestoneFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Milestone
+
+    instrument = factory.SubFactory(InstrumentFactory)
+    kind = MilestoneKind.PAYMENT
+    title = factory.Sequence(lambda n: f"Milestone {n}")
+    planned_on = datetime.date(2026, 4, 1)
+    happened_on = PAST
+
+
+class ConditionFactory(factory.django.DjangoModelFactory):
+    """A Facility-like payment's reform steps: 13 of 16 met, €1.3bn of €4.5bn withheld."""
+
+    class Meta:
+        model = Condition
+
+    instrument = factory.SubFactory(InstrumentFactory)
+    title = factory.Sequence(lambda n: f"Reform steps {n}")
+    steps_due = 16
+    steps_met = 13
+    assessed_on = datetime.date(2025, 8, 8)
+    amount_at_stake = Decimal("4500000000.00")
+    amount_withheld = Decimal("1300000000.00")
+    recoverable_until = datetime.date(2026, 8, 8)
+
+
+class EstimateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Estimate
+
+    kind = EstimateKind.INTEREST
+    title = factory.Sequence(lambda n: f"Interest estimate {n}")
+    amount = Decimal("3000000000.00")
+    qualifier = "about"
+    per_year = True
+    period_start = datetime.date(2028, 1, 1)
+
+
+class OpenQuestionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OpenQuestion
+
+    question = factory.Sequence(lambda n: f"Open question {n}?")
+    open_since = datetime.date(2026, 11, 30)
+    would_answer = "A Commission implementing decision."

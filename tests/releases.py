@@ -13,8 +13,11 @@ from tranches import services
 from tranches.models import (
     Citation,
     Component,
+    Condition,
     Disbursement,
+    Estimate,
     Instrument,
+    Milestone,
     Publishable,
     Purpose,
     Release,
@@ -24,7 +27,8 @@ from tranches.models import (
 
 from .factories import SourceFactory
 
-FIGURES = (Instrument, Component, Tranche, Disbursement)
+# The kinds a release refuses to publish without a citation (tranches.services.checks.CITED_MODELS).
+FIGURES = (Instrument, Component, Tranche, Disbursement, Milestone, Condition, Estimate)
 TEST_SOURCE_TITLE = "Test source for every figure"
 
 
@@ -40,9 +44,9 @@ def _test_source() -> Any:
 def citations_of(record: Publishable) -> list[Publishable]:
     """The citations of ``record`` and their sources; a draft citation of the test source is made
     first if it has none."""
-    field = record._meta.model_name
     if not isinstance(record, FIGURES):
         return []
+    field = Citation.target_field(type(record))
     citations = list(Citation.objects.filter(**{field: record}).select_related("source"))
     if not citations:
         citations = [

@@ -89,8 +89,6 @@ class Milestone(MilestoneFields, Publishable):
     def clean(self) -> None:
         errors: dict[str, str] = {}
         _check_not_future(errors, self, "happened_on")
-        if self.planned_on is None and self.happened_on is None:
-            errors["__all__"] = MILESTONE_UNDATED
         if self.tranche_id is not None and self.instrument_id is not None:
             instrument_id = (
                 Tranche.objects.filter(pk=self.tranche_id).values_list("component__instrument_id", flat=True).first()
