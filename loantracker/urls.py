@@ -49,6 +49,7 @@ urlpatterns = [
         name="api-docs",
     ),
     path("feeds/changes/", require_safe(changes_feed), name="feed-changes"),
+    path("downloads/", include("public.downloads.urls")),
     # Health for monitoring (every check) and for the load balancer (what a web server needs):
     # reports/health.py, docs/DEPLOY.md "Health checks".
     path("healthz/", HealthView.as_view(), name="healthz"),

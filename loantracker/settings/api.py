@@ -33,6 +33,9 @@ if not SITE_URL.startswith(("http://", "https://")):
 # reviewer is never named.
 SITE_NAME = env.str("SITE_NAME", default="EU Ukraine-loan tracker")
 FEED_AUTHOR_NAME = env.str("FEED_AUTHOR_NAME", default=SITE_NAME)
+# The tracker's IATI organisation identifier, prefix of every iati-identifier in /downloads/…/iati.xml
+# (docs/DOWNLOADS.md). "XX" is no registration agency: the default claims no identifier.
+IATI_REPORTING_ORG_REF = env.str("IATI_REPORTING_ORG_REF", default="XX-LOANTRACKER")
 # Entries in the Atom feed of changes: one per release, the newest first.
 FEED_CHANGES_ITEMS = env.int("FEED_CHANGES_ITEMS", default=50)
 # Changes listed in each entry of the feed; a larger release links to the rest.
