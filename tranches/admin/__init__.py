@@ -1,4 +1,4 @@
-"""The admin: data entry of drafts (``records``) and their review and publication as releases
-(``releases``)."""
+"""The admin: data entry of drafts (``records``: the money and its sources; ``context``: milestones,
+conditions, estimates, open questions) and their review and publication as releases (``releases``)."""
 
-from . import records, releases  # noqa: F401  (each registers its model admins)
+from . import context, records, releases  # noqa: F401  (each registers its model admins)

@@ -50,6 +50,22 @@ def amount_both(amount: Decimal) -> str:
     return f"€{amount:,.2f} ({eur(amount)})"
 
 
+# Fields added while forms were in use: a form that does not send one (opened before the field
+# existed, or posted by a script) gets the field's default; a form that sends it empty is refused.
+DEFAULT_WHEN_OMITTED = frozenset({"value_date_precision"})
+
+
+class DefaultWhenOmitted(forms.Select):
+    """A choice that a form without it reads as ``default``."""
+
+    def __init__(self, *args: Any, default: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.default = default
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        return super().value_from_datadict(data, files, name) if name in data else self.default
+
+
 class HiddenVersionMixin:
     """Round-trip the version the editor started from, so a save over someone else's is refused;
     amounts get the AmountInput."""
@@ -57,6 +73,8 @@ class HiddenVersionMixin:
     def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "version":
             kwargs["widget"] = forms.HiddenInput
+        elif db_field.name in DEFAULT_WHEN_OMITTED:
+            kwargs["widget"] = DefaultWhenOmitted(default=db_field.default)
         elif isinstance(db_field, models.DecimalField) and "amount" in db_field.name:
             kwargs["widget"] = AmountInput(attrs={"step": "0.01"})
         return super().formfield_for_dbfield(db_field, request, **kwargs)  # type: ignore[misc]
@@ -206,7 +224,17 @@ class ComponentInline(HiddenVersionMixin, admin.TabularInline):
 class DisbursementInline(HiddenVersionMixin, admin.TabularInline):
     model = Disbursement
     extra = 0
-    fields = ("value_date", "amount_eur", "reported_amount", "reported_currency", "notes", "status", "version")
+    fields = (
+        "value_date",
+        "value_date_precision",
+        "amount_eur",
+        "reported_amount",
+        "reported_currency",
+        "paid_through",
+        "notes",
+        "status",
+        "version",
+    )
     readonly_fields = ("status",)
     show_change_link = True
 
@@ -272,9 +300,24 @@ class TrancheAdmin(ServiceAdmin):
 
 @admin.register(Disbursement)
 class DisbursementAdmin(ServiceAdmin):
-    list_display = ("__str__", "tranche", "value_date", "reported", "status_badge")
-    list_filter = ("status", "tranche__component__instrument", "tranche__component", "reported_currency")
-    list_select_related = ("tranche",)
+    list_display = (
+        "__str__",
+        "tranche",
+        "value_date",
+        "value_date_precision",
+        "paid_through",
+        "reported",
+        "status_badge",
+    )
+    list_filter = (
+        "status",
+        "tranche__component__instrument",
+        "tranche__component",
+        "paid_through",
+        "value_date_precision",
+        "reported_currency",
+    )
+    list_select_related = ("tranche", "paid_through")
     search_fields = ("tranche__name", "notes")
     date_hierarchy = "value_date"
     inlines = (CitationInline,)
@@ -295,6 +338,6 @@ class SourceAdmin(ServiceAdmin):
 class CitationAdmin(ServiceAdmin):
     list_display = ("__str__", "figure", "claimed_amount", "is_used", "source", "status_badge")
     list_filter = ("is_used", "status", "source__grade")
-    list_select_related = ("source", "instrument", "component", "tranche", "disbursement")
+    list_select_related = ("source", *Citation.TARGETS)
     search_fields = ("quote", "figure", "source__title", "source__publisher")
     autocomplete_fields = ("source",)

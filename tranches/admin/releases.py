@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -24,8 +24,12 @@ from ..models import (
     PUBLISHABLE_MODELS,
     Citation,
     Component,
+    Condition,
     Disbursement,
+    Estimate,
     Instrument,
+    Milestone,
+    OpenQuestion,
     Publishable,
     PublishedTranche,
     Purpose,
@@ -129,8 +133,15 @@ class ReleaseAdmin(admin.ModelAdmin):
         if not request.user.has_perm("tranches.view_release"):
             raise PermissionDenied
         pending = selectors.pending_changes()
+        groups = _Groups(pending)
         rows = [
-            (change, services.Change.of(change.record).token, _admin_url(change.record), _together_url(change, pending))
+            (
+                change,
+                services.Change.of(change.record).token,
+                _admin_url(change.record),
+                _together_url(change, groups),
+                TOGETHER_TRANCHE if isinstance(change.record, Tranche) else TOGETHER_RECORD,
+            )
             for change in pending
         ]
         return TemplateResponse(
@@ -201,29 +212,68 @@ def _admin_url(record: Publishable) -> str:
     return reverse(f"admin:tranches_{record._meta.model_name}_change", args=[record.pk])
 
 
-def _together_url(change: selectors.PendingChange, pending: list[selectors.PendingChange]) -> str:
-    """For a pending tranche: the review of it with its pending payments, their citations and
-    those citations' pending sources (what usually goes out together). Empty for other records."""
-    tranche = change.record
-    if not isinstance(tranche, Tranche):
+# The records a pending change of these kinds usually goes out with (besides citations and their
+# sources): a tranche with its payments, its milestones and the conditions that gate it.
+TOGETHER_CHILDREN: dict[type[Publishable], tuple[type[Publishable], ...]] = {
+    Tranche: (Disbursement, Milestone, Condition),
+}
+TOGETHER_TRANCHE = "Review with its payments and citations"
+TOGETHER_RECORD = "Review with its citations"
+# The kinds whose row on the pending page offers "review together".
+GROUPED: tuple[type[Publishable], ...] = (Tranche, Milestone, Condition, Estimate, OpenQuestion)
+# (reference of a citation, the kind it names): ``instrument``, …, ``open_question``.
+CITATION_TARGETS: tuple[tuple[str, type[Publishable]], ...] = tuple(
+    (name, cast(type[Publishable], Citation._meta.get_field(name).related_model)) for name in Citation.TARGETS
+)
+
+Key = tuple[type[Publishable], int]
+
+
+def _key(record: Publishable) -> Key:
+    return type(record), record.pk
+
+
+class _Groups:
+    """The pending changes indexed once, so that each row's group is found without scanning the
+    whole list again (a database loaded with ``--drafts`` has hundreds of pending changes)."""
+
+    def __init__(self, pending: list[selectors.PendingChange]) -> None:
+        self.order = {_key(change.record): index for index, change in enumerate(pending)}
+        self.records = {_key(change.record): change.record for change in pending}
+        self.children: dict[Key, list[Key]] = {}
+        self.citations: dict[Key, list[Key]] = {}
+        for change in pending:
+            record: Any = change.record
+            if isinstance(record, Citation):
+                for name, model in CITATION_TARGETS:
+                    if (pk := getattr(record, f"{name}_id")) is not None:
+                        self.citations.setdefault((model, pk), []).append(_key(record))
+                continue
+            for parent, kinds in TOGETHER_CHILDREN.items():
+                parent_id = getattr(record, f"{parent._meta.model_name}_id", None)
+                if isinstance(record, kinds) and parent_id is not None:
+                    self.children.setdefault((parent, parent_id), []).append(_key(record))
+
+    def of(self, record: Publishable) -> list[Publishable]:
+        """``record``, its pending children, their pending citations and those citations' pending
+        sources, in the order of the pending list (parents first)."""
+        members = [_key(record), *self.children.get(_key(record), [])]
+        citations = [cited for member in members for cited in self.citations.get(member, [])]
+        sources = [
+            (Source, source_id)
+            for key in citations
+            if (source_id := cast(Citation, self.records[key]).source_id) is not None
+            and (Source, source_id) in self.records
+        ]
+        chosen = set(members) | set(citations) | set(sources)
+        return [self.records[key] for key in sorted(chosen, key=self.order.__getitem__)]
+
+
+def _together_url(change: selectors.PendingChange, groups: _Groups) -> str:
+    """For a pending tranche, milestone, condition, estimate or open question: the review of it with
+    what usually goes out together (a tranche's pending payments, milestones and conditions; the
+    pending citations of all of these and those citations' pending sources). Empty for other records."""
+    if not isinstance(change.record, GROUPED):
         return ""
-    payments = {
-        c.record.pk for c in pending if isinstance(c.record, Disbursement) and c.record.tranche_id == tranche.pk
-    }
-    citations = [
-        c.record
-        for c in pending
-        if isinstance(c.record, Citation)
-        and (c.record.tranche_id == tranche.pk or c.record.disbursement_id in payments)
-    ]
-    sources = {citation.source_id for citation in citations}
-    together = [
-        c.record
-        for c in pending
-        if c.record is tranche
-        or (isinstance(c.record, Disbursement) and c.record.pk in payments)
-        or c.record in citations
-        or (isinstance(c.record, Source) and c.record.pk in sources)
-    ]
-    query = "&".join(f"change={services.Change.of(record).token}" for record in together)
+    query = "&".join(f"change={services.Change.of(record).token}" for record in groups.of(change.record))
     return f"{reverse('admin:tranches_release_review')}?{query}"
