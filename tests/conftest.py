@@ -3,6 +3,8 @@ skip with a reason, unless LOANTRACKER_REQUIRE_SERVICES=1 (set by .ci/run) makes
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from django.contrib.auth.models import Group
 from django.core.cache import cache
@@ -12,6 +14,10 @@ from tests.factories import UserFactory
 from tests.migrations import back_to_the_latest_migration  # noqa: F401  (a fixture of the migration tests)
 from tests.pages import browser, watched_page  # noqa: F401  (fixtures for every page test)
 from tests.skips import REQUIRE_SERVICES, skip_or_fail  # noqa: F401  (imported by test modules)
+
+# The first shipped dataset file, frozen: tests of the mechanics (the API, the loader's messages)
+# run on it, so that the shipped record (data/initial_dataset.toml) can grow without moving them.
+FIRST_DATASET = Path(__file__).resolve().parent / "data" / "v1" / "initial_dataset.toml"
 
 
 @pytest.fixture(autouse=True)

@@ -434,6 +434,9 @@ class _Loader:
                     values = self._values(section, row, resolve=True)
                     if section == "citations":  # a citation names one target; clear the others
                         values = {**dict.fromkeys(Citation.TARGETS), **values}
+                    # A field the file leaves out is the field's default: dropping a value from the
+                    # file (a date no longer believed) clears it in the database too.
+                    values = {**_defaults(fields, values), **values}
                     record = model.objects.filter(dataset_key=key).first()
                     if record is None:
                         record = model(**values)
@@ -479,6 +482,15 @@ class _Loader:
             elif getattr(record, name) != model_field.to_python(value):
                 changed.append(name)
         return changed
+
+
+def _defaults(fields: dict[str, models.Field[Any, Any]], given: dict[str, Any]) -> dict[str, Any]:
+    """The default of every plain field (not a reference, not bookkeeping) absent from ``given``."""
+    return {
+        name: field.get_default()
+        for name, field in fields.items()
+        if name not in given and not field.is_relation and name not in ("status", "dataset_key", "version")
+    }
 
 
 def _purpose_listed(purpose: str) -> None:

@@ -11,12 +11,12 @@ from typing import Any
 
 import currency_converter
 import pytest
-from django.conf import settings
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from reports import rates
 from reports import services as report_services
+from tests.conftest import FIRST_DATASET
 from tests.factories import ComponentFactory, DisbursementFactory, InstrumentFactory, TrancheFactory
 from tests.releases import released
 from tranches.dataset import dataset_load
@@ -41,8 +41,9 @@ def client() -> APIClient:
 
 @pytest.fixture
 def dataset(db):
-    """The initial dataset, loaded and published as Release 1."""
-    return dataset_load(path=settings.DATASET_PATH)
+    """The first shipped dataset (frozen, tests/data/v1), loaded and published as Release 1: the API's
+    mechanics are tested on figures that do not move when the shipped record grows."""
+    return dataset_load(path=FIRST_DATASET)
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """The versioned initial dataset: it seeds an empty database as Release 1, never overwrites a
 database with data, and bad files are refused with nothing written."""
 
+import tomllib
 from decimal import Decimal
 from io import StringIO
 from pathlib import Path
@@ -17,6 +18,7 @@ from tranches.models import PUBLISHABLE_MODELS, Citation, Component, Instrument,
 pytestmark = pytest.mark.django_db
 BN = Decimal(1_000_000_000)
 DATASET = Path(settings.DATASET_PATH)
+FILE = tomllib.loads(DATASET.read_text(encoding="utf-8"))
 
 
 def history_rows() -> int:
@@ -93,8 +95,8 @@ def test_a_second_run_changes_nothing(loaded):
 def test_the_file_seeds_an_empty_database_as_release_one(loaded):
     release = Release.objects.get()
     assert (release.number, release.published_by) == (1, None)
-    assert release.note == "Initial dataset: the figures and sources of initial_dataset.toml, as first loaded."
-    assert selectors.public_versions(Tranche).count() == Tranche.objects.count() == 2
+    assert release.note == FILE["note"]
+    assert selectors.public_versions(Tranche).count() == Tranche.objects.count() == len(FILE["tranches"])
 
 
 def test_an_edited_file_only_reports_its_differences_on_a_database_with_data(loaded, tmp_path):
@@ -119,6 +121,20 @@ def test_with_drafts_the_differences_become_drafts_for_a_reviewer(loaded, tmp_pa
     assert selectors.public_versions(Tranche).get(id=tranche.pk).purpose == "drones"
     assert Release.objects.count() == 1
     assert "Saved as drafts" in report.summary()
+
+
+def test_a_value_dropped_from_the_file_is_cleared_in_the_draft(loaded, tmp_path):
+    # Given the budget support tranche, published with the date it was planned
+    tranche = Tranche.objects.get(dataset_key="usl-budget-2026-06")
+    assert tranche.planned_on is not None
+    # When a file without that date is loaded as drafts
+    path = edited_copy(tmp_path, "planned_on = 2026-06-01\ndisbursed_on = 2026-06-25", "disbursed_on = 2026-06-25")
+    report = dataset_load(path=path, drafts=True)
+    # Then the draft has no date planned (the file is the truth for what it names), the public keeps it
+    assert report.differences == ["tranches key 'usl-budget-2026-06': planned_on"]
+    tranche.refresh_from_db()
+    assert (tranche.planned_on, tranche.status) == (None, Status.DRAFT)
+    assert selectors.public_versions(Tranche).get(id=tranche.pk).planned_on is not None
 
 
 def test_a_restart_leaves_a_reviewed_edit_in_place(loaded, reviewer):
@@ -176,7 +192,7 @@ def test_unknown_fields_and_dangling_references_are_all_listed(tmp_path):
 def test_the_command_reports_progress_and_fails_cleanly_on_a_bad_file(tmp_path):
     out = StringIO()
     call_command("load_dataset", stdout=out)
-    assert "tranches: 2 record(s)" in out.getvalue()
+    assert f"tranches: {len(FILE['tranches'])} record(s)" in out.getvalue()
     assert "Published as Release 1." in out.getvalue()
     with pytest.raises(CommandError, match="Nothing was written"):
         call_command("load_dataset", str(tmp_path / "missing.toml"), stdout=StringIO())

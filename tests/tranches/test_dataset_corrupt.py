@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, event, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from tests.conftest import FIRST_DATASET
 from tranches.dataset import (
     DATABASE_REFUSED,
     KEY_REQUIRED,
@@ -47,7 +48,7 @@ from tranches.models.rules import (
 pytestmark = pytest.mark.django_db
 # The corruptions are made in a frozen copy of the first shipped file (version 1, which the loader
 # still reads), so that the shipped dataset can grow without moving the records these tests name.
-DATASET = Path(__file__).resolve().parents[1] / "data" / "dataset_v1.toml"
+DATASET = FIRST_DATASET
 TEXT = DATASET.read_text(encoding="utf-8")
 
 DRONES = "tranches[0] (key 'usl-defence-drones-1')"

@@ -9,12 +9,13 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from tests.conftest import FIRST_DATASET
 from tranches import services
 from tranches.dataset import SECTIONS, dataset_load, dataset_read
 from tranches.models import PUBLISHABLE_MODELS, Status
 
 pytestmark = pytest.mark.django_db
-FIRST_FILE = Path(__file__).resolve().parents[1] / "data" / "dataset_v1.toml"
+FIRST_FILE = FIRST_DATASET
 SHIPPED = Path(settings.DATASET_PATH)
 
 

@@ -103,11 +103,22 @@ def test_more_money_withheld_than_at_stake_is_refused_with_both_amounts():
     ]
 
 
-def test_the_database_refuses_an_assessment_without_its_date_even_past_the_service():
-    condition = ConditionFactory.build(instrument=InstrumentFactory(), assessed_on=None)
+def test_the_database_refuses_a_date_assessed_without_its_result_even_past_the_service():
+    condition = ConditionFactory.build(instrument=InstrumentFactory(), steps_met=None)
     with pytest.raises(IntegrityError), transaction.atomic():
         condition.save()
     assert not Condition.objects.exists()
+
+
+def test_a_result_known_without_its_day_is_kept_without_inventing_one():
+    # Given 11 of 20 steps met, on a day the sources do not give
+    condition = services.condition_save(
+        condition=ConditionFactory.build(
+            instrument=InstrumentFactory(), steps_due=20, steps_met=11, assessed_on=None, recoverable_until=None
+        )
+    )
+    # Then it is partly met, with no date assessed
+    assert (condition.outcome, condition.assessed_on) == (ConditionOutcome.PARTLY_MET, None)
 
 
 def test_a_condition_cannot_gate_a_tranche_of_another_instrument(facility):

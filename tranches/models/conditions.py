@@ -18,7 +18,9 @@ from .rules import TEXT_MAX_LENGTH, date_in_range, date_rules, length_at_most, l
 
 STEPS_MET_OVER_DUE = "Steps met ({met}) cannot be more than the steps due ({due})."
 STEPS_DUE_NONE = "A condition has at least one step due; got {due}."
-ASSESSED_PAIR = "Give the steps met and the date they were assessed together, or neither (not assessed yet)."
+ASSESSED_WITHOUT_RESULT = (
+    "A date assessed needs the steps met: give how many were met (leave the date empty when the sources give none)."
+)
 WITHHELD_OVER_STAKE = "The money withheld ({withheld}) cannot be more than the money at stake ({at_stake})."
 RECOVERABLE_BEFORE_ASSESSED = (
     "The money can be recovered until {until:%d %b %Y}, before it was withheld on {assessed:%d %b %Y}."
@@ -109,11 +111,11 @@ class Condition(ConditionFields, Publishable):
                 name="tranches_condition_steps_met_at_most_due",
                 violation_error_message="Steps met cannot be more than the steps due.",
             ),
+            # The result may be known without the day it was decided (never invented), not the reverse.
             models.CheckConstraint(
-                condition=Q(steps_met__isnull=True, assessed_on__isnull=True)
-                | Q(steps_met__isnull=False, assessed_on__isnull=False),
-                name="tranches_condition_assessed_pair",
-                violation_error_message=ASSESSED_PAIR,
+                condition=Q(assessed_on__isnull=True) | Q(steps_met__isnull=False),
+                name="tranches_condition_assessed_has_result",
+                violation_error_message=ASSESSED_WITHOUT_RESULT,
             ),
             models.CheckConstraint(
                 condition=Q(amount_at_stake__isnull=True) | Q(amount_at_stake__gt=0),
@@ -151,8 +153,8 @@ class Condition(ConditionFields, Publishable):
             errors["steps_due"] = STEPS_DUE_NONE.format(due=due)
         elif due is not None and met is not None and met > due:
             errors["steps_met"] = STEPS_MET_OVER_DUE.format(met=met, due=due)
-        if (self.steps_met is None) != (self.assessed_on is None):
-            errors.setdefault("assessed_on", ASSESSED_PAIR)
+        if self.steps_met is None and self.assessed_on is not None:
+            errors.setdefault("steps_met", ASSESSED_WITHOUT_RESULT)
         at_stake, withheld = _number(self, "amount_at_stake"), _number(self, "amount_withheld")
         if withheld is not None and withheld < 0:
             errors["amount_withheld"] = f"The money withheld cannot be negative; got {eur(Decimal(withheld))}."
