@@ -68,3 +68,10 @@ bench: $(VENV)/.dev ## Benchmark at 1M payments: PostgreSQL, Redis, gunicorn, ng
 
 synthetic-data: $(VENV)/.runtime ## Replace the synthetic benchmark data in DATABASE_URL (refused on real data)
 	$(BIN)/python manage.py generate_synthetic_data $(SYNTHETIC_ARGS)
+
+# ---------------------------------------------------------------- Lighthouse (docs/BENCHMARKS.md, "Lighthouse")
+.PHONY: lighthouse
+
+lighthouse: $(VENV)/.dev ## Lighthouse (pinned in package.json, npm ci) with Debian's chromium on /, an embed, a release page (LIGHTHOUSE_ARGS=…)
+	@[ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund
+	$(BIN)/python -m bench.lighthouse $(LIGHTHOUSE_ARGS)

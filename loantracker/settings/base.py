@@ -127,7 +127,7 @@ STATICFILES_DIRS = [BASE_DIR / "loantracker" / "static"]
 STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",
     "django.contrib.staticfiles.finders.AppDirectoriesFinder",
-    "public.staticfiles.PlotlyJsFinder",  # plotly.js from the installed plotly package, no CDN
+    "public.staticfiles.PlotlyJsFinder",  # the vendored partial plotly.js bundle (public/vendor-src/), no CDN
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
