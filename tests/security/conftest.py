@@ -28,8 +28,12 @@ from reports.models import ChartData, ExchangeRate, FigureSnapshot, JobRun
 from tests.factories import (
     CitationFactory,
     ComponentFactory,
+    ConditionFactory,
     DisbursementFactory,
+    EstimateFactory,
     InstrumentFactory,
+    MilestoneFactory,
+    OpenQuestionFactory,
     SourceFactory,
     TrancheFactory,
     UserFactory,
@@ -62,8 +66,11 @@ SECRETS = [
     *(text for person in PEOPLE.values() for text in person),
 ]
 ROLES = ["anonymous", "editor", "reviewer", "superuser"]
-# The publishable models, in the admin's URL spelling, parents first.
-TRANCHES_MODELS = ["instrument", "component", "tranche", "disbursement", "source", "citation"]
+# The publishable models, in the admin's URL spelling, parents first: the money and its sources,
+# then the record around it (tranches/admin/context.py).
+MONEY_MODELS = ["instrument", "component", "tranche", "disbursement", "source", "citation"]
+CONTEXT_MODELS = ["milestone", "condition", "estimate", "openquestion"]
+TRANCHES_MODELS = MONEY_MODELS + CONTEXT_MODELS
 REPORTS_MODELS = ["figuresnapshot", "chartdata", "exchangerate", "jobrun"]
 
 
@@ -122,13 +129,20 @@ def _build_world() -> World:
     def draft(record: Publishable) -> Publishable:
         return services.record_save(record=record, user=editor, reason=EDIT_REASON)
 
-    # A published record edited by the editor (with a reason) and a new source, published by the
-    # reviewer as Release 2: history rows of public versions name both of them, the release its reviewer.
+    # A published record edited by the editor (with a reason), a new source and a record of each
+    # kind around the money, published by the reviewer as Release 2: history rows of public versions
+    # name both of them, the release its reviewer.
     usl = Instrument.objects.get(slug="ukraine-support-loan")
     usl.description = f"{usl.description} Updated after review."
     draft(usl)
     added = draft(SourceFactory.build(title="Council press release, added in review", grade="A"))
-    world.release = released(usl, added, user=reviewer, note=RELEASE_NOTE)
+    context: dict[str, Any] = {
+        "milestone": draft(MilestoneFactory.build(instrument=usl, title="Regulation adopted, security test")),
+        "condition": draft(ConditionFactory.build(instrument=usl, title="Reform steps, security test")),
+        "estimate": draft(EstimateFactory.build(instrument=usl, title="Interest cost, security test")),
+        "openquestion": draft(OpenQuestionFactory.build(instrument=usl, question="Who decides, security test?")),
+    }
+    world.release = released(usl, added, *context.values(), user=reviewer, note=RELEASE_NOTE)
     report_services.snapshot_refresh()  # the figures of Release 2
 
     # Draft edits of published records: the public keeps seeing the published version.
@@ -141,6 +155,9 @@ def _build_world() -> World:
     defence = Component.objects.get(slug="defence")
     defence.description = DRAFT_MARK
     draft(defence)
+    for record in context.values():  # the published milestone, condition, estimate and question
+        record.notes = DRAFT_MARK
+        draft(record)
 
     # Drafts never published, of every kind (the component under a draft instrument: USL is full).
     draft_instrument = draft(InstrumentFactory.build(name=DRAFT_MARK, short_name="DRAFTI", slug="draft-instrument"))
@@ -151,10 +168,21 @@ def _build_world() -> World:
     draft_payment = draft(DisbursementFactory.build(tranche=draft_tranche, notes=DRAFT_MARK, amount_eur=BN))
     draft_source = draft(SourceFactory.build(title=DRAFT_MARK, publisher=DRAFT_MARK))
     draft_citation = draft(CitationFactory.build(source=draft_source, tranche=draft_tranche, quote=DRAFT_MARK))
+    draft_milestone = draft(
+        MilestoneFactory.build(instrument=draft_instrument, title=DRAFT_MARK, planned_note=DRAFT_MARK)
+    )
+    draft_condition = draft(ConditionFactory.build(instrument=draft_instrument, title=DRAFT_MARK, area=DRAFT_MARK))
+    draft_estimate = draft(EstimateFactory.build(instrument=draft_instrument, title=DRAFT_MARK, notes=DRAFT_MARK))
+    draft_question = draft(
+        OpenQuestionFactory.build(instrument=draft_instrument, question=f"{DRAFT_MARK}?", would_answer=DRAFT_MARK)
+    )
     world.drafts = dict(
         zip(
             TRANCHES_MODELS,
-            [draft_instrument, draft_component, draft_tranche, draft_payment, draft_source, draft_citation],
+            [
+                *(draft_instrument, draft_component, draft_tranche, draft_payment, draft_source, draft_citation),
+                *(draft_milestone, draft_condition, draft_estimate, draft_question),
+            ],
             strict=True,
         )
     )
@@ -165,6 +193,7 @@ def _build_world() -> World:
         "disbursement": payment,
         "source": Source.objects.get(pk=added.pk),
         "citation": Citation.objects.filter(status="published").order_by("pk").first(),  # type: ignore[dict-item]
+        **context,  # published in Release 2, each with a draft edit since
     }
 
     # A small published loan with a draft of each kind whose parents are all published.
@@ -185,6 +214,10 @@ def _build_world() -> World:
                 draft(DisbursementFactory.build(tranche=portion, notes=DRAFT_MARK, amount_eur=BN)),
                 draft(SourceFactory.build(title=f"{DRAFT_MARK} source")),
                 draft(CitationFactory.build(source=document, tranche=portion, quote=DRAFT_MARK)),
+                draft(MilestoneFactory.build(instrument=loan, tranche=portion, title=DRAFT_MARK)),
+                draft(ConditionFactory.build(instrument=loan, tranche=portion, title=DRAFT_MARK)),
+                draft(EstimateFactory.build(instrument=loan, title=DRAFT_MARK)),
+                draft(OpenQuestionFactory.build(instrument=loan, question=f"{DRAFT_MARK}?")),
             ],
             strict=True,
         )
