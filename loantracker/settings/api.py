@@ -86,7 +86,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {"StageEnum": "tranches.models.Stage", "GradeEnum": "tranches.models.Grade"},
+    "ENUM_NAME_OVERRIDES": {
+        "StageEnum": "tranches.models.Stage",
+        "GradeEnum": "tranches.models.Grade",
+        "ChangeKindEnum": ["added", "changed"],
+    },
 }
 
 # CORS: anyone may read the API and the feed from a browser; nothing else is exposed.

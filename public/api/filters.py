@@ -27,9 +27,16 @@ from tranches.models import (
     PUBLISHED_MODEL,
     Citation,
     Component,
+    Condition,
+    ConditionOutcome,
     Disbursement,
+    Estimate,
+    EstimateKind,
     Grade,
     Instrument,
+    Milestone,
+    MilestoneKind,
+    OpenQuestion,
     Release,
     Source,
     Stage,
@@ -39,6 +46,7 @@ from tranches.selectors import public_versions
 
 from .errors import InvalidParameter
 from .params import ISO_DATE, is_whole_number
+from .selectors.context import conditions_with_outcome
 
 ID_OR_SLUG = "An id (e.g. 3) or a slug (e.g. {example})."
 
@@ -358,11 +366,85 @@ class CitationFilter(_PublicFilterSet):
     component = _id("component_id", "Backs a figure of this component (id).")
     tranche = _id("tranche_id", "Backs a figure of this tranche (id).")
     disbursement = _id("disbursement_id", "Backs a figure of this disbursement (id).")
+    milestone = _id("milestone_id", "Backs a date of this milestone (id).")
+    condition = _id("condition_id", "Backs a figure of this condition (id).")
+    estimate = _id("estimate_id", "Backs this estimate (id).")
+    open_question = _id("open_question_id", "Backs this open question or its answer (id).")
     is_used = StrictBooleanFilter(help_text="true: claims the public figures use; false: conflicting claims.")
 
     class Meta:
         model = PUBLISHED_MODEL[Citation]
         fields: ClassVar[list[str]] = []
+
+
+def _tranche_filter() -> filters.CharFilter:
+    return filters.CharFilter(method="filter_tranche", help_text="The tranche's id (or slug).")
+
+
+class MilestoneFilter(_PublicFilterSet):
+    instrument = _instrument_filter()
+    tranche = _tranche_filter()
+    kind = ChoicesFilter(choices=MilestoneKind.choices, distinct=False, help_text="Kind of event; repeat for several.")
+
+    class Meta:
+        model = PUBLISHED_MODEL[Milestone]
+        fields: ClassVar[list[str]] = []
+
+
+class ConditionFilter(_PublicFilterSet):
+    instrument = _instrument_filter()
+    tranche = _tranche_filter()
+    outcome = ChoicesFilter(
+        choices=ConditionOutcome.choices,
+        method="filter_outcome",
+        help_text="Outcome, derived from the steps met and due: not_assessed (no steps met given yet), met (all), "
+        "partly_met (some), not_met (none). Repeat for several.",
+    )
+    assessed_on_after = _date_from("assessed_on", "Assessed (YYYY-MM-DD).")
+    assessed_on_before = _date_to("assessed_on", "Assessed (YYYY-MM-DD).")
+
+    class Meta:
+        model = PUBLISHED_MODEL[Condition]
+        fields: ClassVar[list[str]] = []
+
+    def filter_outcome(self, queryset: QuerySet[Any], name: str, value: list[str]) -> QuerySet[Any]:
+        return conditions_with_outcome(queryset, value)
+
+
+class ConditionLedgerFilter(_PublicFilterSet):
+    """The ledger's rows are tranches: it takes the conditions of an instrument or of a tranche."""
+
+    instrument = _instrument_filter()
+    tranche = _tranche_filter()
+
+    class Meta:
+        model = PUBLISHED_MODEL[Condition]
+        fields: ClassVar[list[str]] = []
+
+
+class EstimateFilter(_PublicFilterSet):
+    kind = ChoicesFilter(
+        choices=EstimateKind.choices, distinct=False, help_text="interest (a cost) or needs; repeat for both."
+    )
+    instrument = _instrument_filter()
+
+    class Meta:
+        model = PUBLISHED_MODEL[Estimate]
+        fields: ClassVar[list[str]] = []
+
+
+class OpenQuestionFilter(_PublicFilterSet):
+    is_open = StrictBooleanFilter(
+        method="filter_is_open", help_text="true: still open; false: answered (by the release that gave the answer)."
+    )
+    instrument = _instrument_filter()
+
+    class Meta:
+        model = PUBLISHED_MODEL[OpenQuestion]
+        fields: ClassVar[list[str]] = []
+
+    def filter_is_open(self, queryset: QuerySet[Any], name: str, value: bool) -> QuerySet[Any]:
+        return queryset.filter(answered_on__isnull=value)
 
 
 class ReleaseFilter(filters.FilterSet):

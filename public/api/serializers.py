@@ -11,9 +11,19 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from reports.figures import LISTED_DISBURSEMENTS_MAX
-from tranches.models import Citation, Grade, Stage
+from tranches.models import (
+    Citation,
+    ConditionOutcome,
+    DatePrecision,
+    EstimateKind,
+    Grade,
+    MilestoneKind,
+    Qualifier,
+    Stage,
+)
 
-from .selectors.changes import plain
+from .selectors.changes import CHANGE_ENTITIES, plain
+from .selectors.releases import RELEASE_KINDS
 
 
 def _eur(help_text: str, **kwargs: Any) -> serializers.DecimalField:
@@ -112,11 +122,28 @@ class DisbursementSerializer(serializers.Serializer):
     tranche_name = serializers.CharField(help_text="Name of the tranche it pays.")
     purpose = serializers.CharField(help_text="Earmark of the tranche, e.g. drones.")
     budget_year = serializers.IntegerField(allow_null=True, help_text="Budget year of the tranche.")
-    value_date = serializers.DateField(help_text="The day the money was paid.")
+    value_date = serializers.DateField(
+        help_text="The day the money was paid; the month's first day when only the month is known."
+    )
+    value_date_precision = serializers.ChoiceField(
+        choices=DatePrecision.choices,
+        help_text="How exactly the sources give value_date: day (that day), month (only the month; value_date is "
+        "its first day) or approximate (around that day).",
+    )
     amount_eur = _eur("Amount paid (EUR). The figure every total uses.")
     reported_amount = _eur("The amount as the source reported it, in reported_currency.", allow_null=True)
     reported_currency = serializers.CharField(help_text="ISO 4217 code of reported_amount, e.g. USD; empty if none.")
     usd = UsdEquivalentSerializer(source="*", help_text="USD equivalent at the ECB reference rate.")
+    paid_through = serializers.IntegerField(
+        source="paid_through_id",
+        allow_null=True,
+        help_text="Id of another instrument this payment went through (e.g. budget support of the loan paid as "
+        "extra Ukraine Facility loans); null if none. The payment counts once, under its own instrument "
+        "(instrument), and is only linked to this one.",
+    )
+    paid_through_slug = serializers.CharField(
+        allow_null=True, help_text="Slug of the instrument it went through, e.g. ukraine-facility; null if none."
+    )
     notes = serializers.CharField(help_text="Caveats, e.g. an approximate value date.")
     published_at = serializers.DateTimeField(help_text=PUBLISHED_AT)
 
@@ -166,6 +193,181 @@ class SourceSerializer(serializers.Serializer):
     published_at = serializers.DateTimeField(help_text=PUBLISHED_AT)
 
 
+# ------------------------------------------------------------------ the record around the money
+
+
+class RecordCitationSerializer(serializers.Serializer):
+    """A citation shown with the record it backs: the passage quoted and its source."""
+
+    id = serializers.IntegerField(help_text="Stable id of the citation (see /api/v1/citations/{id}/).")
+    source = serializers.IntegerField(source="source_id", help_text="Id of the source quoted.")  # type: ignore[assignment]
+    source_publisher = serializers.CharField(help_text="Who published the source.")
+    source_title = serializers.CharField(help_text="Title of the source.")
+    source_published_on = serializers.DateField(allow_null=True, help_text="Date of the source; null when unknown.")
+    source_grade = serializers.ChoiceField(
+        choices=Grade.choices, help_text="Reliability: A official text, B established media, C secondary site."
+    )
+    source_url = serializers.CharField(help_text="Link to the source; empty if none.")
+    figure = serializers.CharField(help_text="Which figure or date it backs, e.g. amount or date happened.")
+    quote = serializers.CharField(help_text="The passage of the source, quoted.")
+    claimed_amount = _eur("The number this source gives, in claimed_currency.", allow_null=True)
+    claimed_currency = serializers.CharField(help_text="Currency of claimed_amount, e.g. EUR or USD.")
+    is_used = serializers.BooleanField(
+        help_text="true if the public figures use this claim; false for a conflicting claim kept for view."
+    )
+    locator = serializers.CharField(help_text="Page, paragraph or article in the source.")
+
+
+def _citations() -> RecordCitationSerializer:
+    return RecordCitationSerializer(
+        many=True,
+        source="public_citations",
+        help_text="The quoted passages that back it, each with its source (conflicting claims too: is_used=false).",
+    )
+
+
+def _instrument(of: str = "its instrument", *, allow_null: bool = False) -> serializers.IntegerField:
+    none = "; null: none in particular" if allow_null else ""
+    return serializers.IntegerField(source="instrument_id", allow_null=allow_null, help_text=f"Id of {of}{none}.")
+
+
+def _instrument_slug(of: str = "its instrument", *, allow_null: bool = False) -> serializers.CharField:
+    return serializers.CharField(allow_null=allow_null, help_text=f"Slug of {of}, e.g. ukraine-facility.")
+
+
+def _instrument_short_name(of: str = "its instrument", *, allow_null: bool = False) -> serializers.CharField:
+    return serializers.CharField(allow_null=allow_null, help_text=f"Short name of {of}, e.g. UF.")
+
+
+def _tranche() -> serializers.IntegerField:
+    return serializers.IntegerField(
+        source="tranche_id", allow_null=True, help_text="Id of the tranche (payment) it concerns; null if none."
+    )
+
+
+def _tranche_name() -> serializers.CharField:
+    return serializers.CharField(allow_null=True, help_text="Name of that tranche, or null.")
+
+
+class MilestoneSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="Stable id of the milestone.")
+    instrument = _instrument()
+    instrument_slug = _instrument_slug()
+    instrument_short_name = _instrument_short_name()
+    tranche = _tranche()
+    tranche_name = _tranche_name()
+    kind = serializers.ChoiceField(choices=MilestoneKind.choices, help_text="Kind of event.")
+    title = serializers.CharField(help_text="What happened, or is to happen.")
+    planned_on = serializers.DateField(allow_null=True, help_text="When it was meant to happen; null if not known.")
+    planned_note = serializers.CharField(
+        help_text="The plan in the source's words when it gave no exact day, e.g. “early April”; empty if none."
+    )
+    happened_on = serializers.DateField(allow_null=True, help_text="When it happened; null while it has not.")
+    date = serializers.DateField(help_text="happened_on, else planned_on: where a timeline places it.")
+    days_late = serializers.IntegerField(
+        allow_null=True,
+        help_text="happened_on − planned_on in days (negative: early); null unless both dates are known.",
+    )
+    notes = serializers.CharField(help_text="Caveats, e.g. how approximate a date is.")
+    citations = _citations()
+    published_at = serializers.DateTimeField(help_text=PUBLISHED_AT)
+
+
+class ConditionSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="Stable id of the condition.")
+    instrument = _instrument()
+    instrument_slug = _instrument_slug()
+    instrument_short_name = _instrument_short_name()
+    tranche = _tranche()
+    tranche_name = _tranche_name()
+    title = serializers.CharField(help_text="The condition, e.g. the reform steps of a Ukraine Facility payment.")
+    area = serializers.CharField(help_text="Policy area, e.g. anti-corruption; empty if none.")
+    steps_due = serializers.IntegerField(help_text="Reform steps (or conditions) due for the payment.")
+    steps_met = serializers.IntegerField(allow_null=True, help_text="How many were found met; null until assessed.")
+    assessed_on = serializers.DateField(allow_null=True, help_text="When the assessment was decided; null until then.")
+    outcome = serializers.ChoiceField(
+        choices=ConditionOutcome.choices,
+        help_text="Derived from the steps (never stored): not_assessed (steps_met null), met (steps_met = "
+        "steps_due), partly_met (some), not_met (none).",
+    )
+    amount_at_stake = _eur("The most the payment could be, every step met (EUR); null if not given.", allow_null=True)
+    amount_withheld = _eur("Held back for the steps not met (EUR); null if not given.", allow_null=True)
+    recoverable_until = serializers.DateField(
+        allow_null=True, help_text="Until when the money withheld can still be paid if the steps are completed."
+    )
+    notes = serializers.CharField(help_text="Caveats and context.")
+    citations = _citations()
+    published_at = serializers.DateTimeField(help_text=PUBLISHED_AT)
+
+
+class ConditionLedgerSerializer(serializers.Serializer):
+    """One payment (tranche) gated by conditions, with their sums."""
+
+    tranche = serializers.IntegerField(help_text="Id of the tranche (payment) the conditions gate.")
+    tranche_name = serializers.CharField(allow_null=True, help_text="Name of the tranche.")
+    tranche_amount = _eur("Amount of the tranche (EUR).", allow_null=True)
+    instrument = serializers.IntegerField(allow_null=True, help_text="Id of the tranche's instrument.")
+    instrument_slug = serializers.CharField(allow_null=True, help_text="Slug of the tranche's instrument.")
+    instrument_short_name = serializers.CharField(allow_null=True, help_text="Short name of the tranche's instrument.")
+    conditions = serializers.IntegerField(help_text="How many published conditions gate it.")
+    conditions_assessed = serializers.IntegerField(help_text="How many of them are assessed.")
+    steps_due = serializers.IntegerField(help_text="Steps due: the sum over its conditions.")
+    steps_met = serializers.IntegerField(
+        allow_null=True, help_text="Steps met: the sum over its assessed conditions; null while none is assessed."
+    )
+    outcome = serializers.ChoiceField(
+        choices=ConditionOutcome.choices,
+        help_text="The outcome of the sums (met, partly_met, not_met) once every condition is assessed; "
+        "not_assessed until then.",
+    )
+    amount_at_stake = _eur("Money at stake: the sum over its conditions (EUR); null if none gives it.", allow_null=True)
+    amount_withheld = _eur("Money withheld: the sum over its conditions (EUR); null if none gives it.", allow_null=True)
+    recoverable_until = serializers.DateField(
+        allow_null=True, help_text="The earliest day until which money withheld can still be paid; null if none."
+    )
+    paid = _eur("Paid so far: the sum of the tranche's published payments (EUR); 0.00 if none.")
+
+
+class EstimateSerializer(serializers.Serializer):
+    """A cost or a need: an estimate, shown beside the figures and never added to money paid."""
+
+    id = serializers.IntegerField(help_text="Stable id of the estimate.")
+    instrument = _instrument("the instrument it is about", allow_null=True)
+    instrument_slug = _instrument_slug("that instrument", allow_null=True)
+    instrument_short_name = _instrument_short_name("that instrument", allow_null=True)
+    kind = serializers.ChoiceField(
+        choices=EstimateKind.choices, help_text="interest: a cost to the EU budget; needs: Ukraine's financing needs."
+    )
+    title = serializers.CharField(help_text="What is estimated.")
+    amount = _eur("The estimate (EUR), as the source gives it (see qualifier). Never added to money paid.")
+    qualifier = serializers.ChoiceField(
+        choices=Qualifier.choices,
+        help_text="How the source qualifies the amount: about, over, up to; empty: as stated.",
+    )
+    per_year = serializers.BooleanField(help_text="true: the amount is for each year of the period.")
+    period_start = serializers.DateField(help_text="First day of the period it covers.")
+    period_end = serializers.DateField(allow_null=True, help_text="Last day of the period; null: open-ended.")
+    notes = serializers.CharField(help_text="Caveats: method, what is included.")
+    citations = _citations()
+    published_at = serializers.DateTimeField(help_text=PUBLISHED_AT)
+
+
+class OpenQuestionSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="Stable id of the question.")
+    instrument = _instrument("the instrument it is about", allow_null=True)
+    instrument_slug = _instrument_slug("that instrument", allow_null=True)
+    instrument_short_name = _instrument_short_name("that instrument", allow_null=True)
+    question = serializers.CharField(help_text="What is not known yet.")
+    open_since = serializers.DateField(help_text="The date of the latest source that shows it open.")
+    would_answer = serializers.CharField(help_text="What would answer it.")
+    answered_on = serializers.DateField(allow_null=True, help_text="When it was answered; null while open.")
+    answer = serializers.CharField(help_text="The answer; empty while open.")
+    is_open = serializers.BooleanField(help_text="true while no release has answered it.")
+    notes = serializers.CharField(help_text="Notes.")
+    citations = _citations()
+    published_at = serializers.DateTimeField(help_text=PUBLISHED_AT)
+
+
 # ------------------------------------------------------------------------------------ change log
 
 
@@ -193,7 +395,7 @@ class FieldChangeSerializer(serializers.Serializer):
     new_text = serializers.CharField(help_text="The new value in words, like old_text.")
 
 
-ENTITIES = ["instrument", "component", "tranche", "disbursement", "source", "citation"]
+ENTITIES = list(CHANGE_ENTITIES)
 
 
 class ReleaseChangeSerializer(serializers.Serializer):
@@ -234,13 +436,12 @@ def _published_count(kind: str) -> serializers.IntegerField:
     )
 
 
-class ReleaseCountsSerializer(serializers.Serializer):
-    instruments = _published_count("instruments")
-    components = _published_count("components")
-    tranches = _published_count("tranches")
-    disbursements = _published_count("disbursements")
-    sources = _published_count("sources")
-    citations = _published_count("citations")
+# A count per kind of record a release publishes (selectors.releases.RELEASE_KINDS), named like its resource.
+ReleaseCountsSerializer: type[serializers.Serializer] = type(
+    "ReleaseCountsSerializer",
+    (serializers.Serializer,),
+    {"__module__": __name__, **{kind: _published_count(kind.replace("_", " ")) for kind in RELEASE_KINDS}},
+)
 
 
 class ReleaseSerializer(serializers.Serializer):
@@ -261,7 +462,8 @@ class ReleaseDetailSerializer(ReleaseSerializer):
     changes = ReleaseChangeSerializer(
         many=True,
         help_text="A page of the records it published, each old → new, in the change log's order (by kind of "
-        "record: citations, sources, payments, tranches, components, instruments; newest version first).",
+        "record: citations, open questions, estimates, conditions, milestones, sources, payments, tranches, "
+        "components, instruments; newest version first).",
     )
     next = serializers.URLField(allow_null=True, help_text="The next page of its changes, or null at the end.")
 

@@ -99,8 +99,9 @@ def test_a_bad_release_is_a_400_that_names_the_parameter(client, corrected, path
 
 
 EVERY_RESOURCE = [
-    "instruments/", "components/", "tranches/", "disbursements/", "sources/", "citations/", "releases/",
-    "changes/", "summary/", "timeseries/", "snapshots/",
+    "instruments/", "components/", "tranches/", "disbursements/", "sources/", "citations/", "milestones/",
+    "conditions/", "conditions/ledger/", "estimates/", "open-questions/", "releases/", "changes/", "summary/",
+    "timeseries/", "snapshots/",
 ]  # fmt: skip
 
 

@@ -96,8 +96,9 @@ def test_formulas_are_neutralised_in_csv_and_xlsx(client, dataset, published, fo
 def test_every_list_and_figure_resource_answers_in_all_three_formats(client, snapshot):
     report_services.snapshot_refresh()
     for path in (
-        "instruments", "components", "tranches", "disbursements", "sources", "citations", "changes", "snapshots",
-        "summary", "timeseries", "releases",
+        "instruments", "components", "tranches", "disbursements", "sources", "citations", "milestones", "conditions",
+        "conditions/ledger", "estimates", "open-questions", "changes", "snapshots", "summary", "timeseries",
+        "releases",
     ):  # fmt: skip
         for fmt, content_type in (("json", "application/json"), ("csv", "text/csv"), ("xlsx", XLSX)):
             response = client.get(f"/api/v1/{path}/?format={fmt}")

@@ -52,7 +52,7 @@ CASES = [
     ("/api/v1/sources/", 4),
     ("/api/v1/citations/", 3),
     ("/api/v1/releases/", 4),
-    ("/api/v1/changes/", 7),
+    ("/api/v1/changes/", 11),
     ("/api/v1/summary/", 2),
     ("/api/v1/timeseries/", 2),
     ("/api/v1/snapshots/", 3),

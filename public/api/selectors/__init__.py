@@ -1,9 +1,11 @@
 """Reads of the public API. Every list of records is built on ``tranches.selectors.public_versions``:
 the published state of each record in the latest release, or in the latest release published by
 ``as_of``, so drafts and unpublished edits never appear and a past date (or release) shows what was
-public then. Names of parents (instrument, component) come from their published versions at the same
-``as_of``, never from the draft tables; nothing here reads the draft or history tables. Each function
-returns a lazy queryset or does a fixed number of queries, whatever the number of rows."""
+public then; ``context`` reads the record around the money (milestones, conditions and their
+ledger, estimates, open questions). Names of parents (instrument, component) come from their
+published versions at the same ``as_of``, never from the draft tables; nothing here reads the draft
+or history tables. Each function returns a lazy queryset or does a fixed number of queries,
+whatever the number of rows."""
 
 from .changes import (
     CHANGE_ENTITIES,
@@ -15,6 +17,16 @@ from .changes import (
     InvalidCursor,
     changes_of_releases,
     changes_page,
+)
+from .context import (
+    OUTCOME_WHERE,
+    condition_ledger,
+    conditions_public,
+    conditions_with_outcome,
+    estimates_public,
+    milestones_public,
+    open_questions_public,
+    with_context,
 )
 from .records import (
     citations_by_source,
@@ -51,6 +63,7 @@ __all__ = [
     "CHANGE_ENTITIES",
     "CHANGE_FIELDS",
     "INTERVALS",
+    "OUTCOME_WHERE",
     "RELEASE_KINDS",
     "Change",
     "ChangeCursor",
@@ -63,11 +76,17 @@ __all__ = [
     "citations_by_source",
     "citations_public",
     "components_public",
+    "condition_ledger",
+    "conditions_public",
+    "conditions_with_outcome",
     "count_and_last_published",
     "disbursements_public",
     "disbursements_with_parents",
+    "estimates_public",
     "instruments_public",
     "last_published",
+    "milestones_public",
+    "open_questions_public",
     "release_latest_head",
     "releases_newest",
     "releases_public",
@@ -81,4 +100,5 @@ __all__ = [
     "tranches_public",
     "tranches_with_parents",
     "usd_rates_on",
+    "with_context",
 ]

@@ -21,8 +21,12 @@ from tranches.models import (
     PUBLISHED_MODEL,
     Citation,
     Component,
+    Condition,
     Disbursement,
+    Estimate,
     Instrument,
+    Milestone,
+    OpenQuestion,
     Publishable,
     Release,
     Source,
@@ -50,14 +54,40 @@ CHANGE_FIELDS: dict[str, tuple[type[Publishable], tuple[str, ...]]] = {
     ),
     "disbursement": (
         Disbursement,
-        ("tranche_id", "value_date", "amount_eur", "reported_amount", "reported_currency", "notes"),
+        (
+            "tranche_id", "value_date", "value_date_precision", "amount_eur", "reported_amount", "reported_currency",
+            "paid_through_id", "notes",
+        ),
     ),
     "source": (Source, ("publisher", "title", "published_on", "url", "grade", "notes")),
+    "milestone": (
+        Milestone,
+        ("instrument_id", "tranche_id", "kind", "title", "planned_on", "planned_note", "happened_on", "notes"),
+    ),
+    "condition": (
+        Condition,
+        (
+            "instrument_id", "tranche_id", "title", "area", "steps_due", "steps_met", "assessed_on", "amount_at_stake",
+            "amount_withheld", "recoverable_until", "notes",
+        ),
+    ),
+    "estimate": (
+        Estimate,
+        (
+            "instrument_id", "kind", "title", "amount", "qualifier", "per_year", "period_start", "period_end",
+            "notes",
+        ),
+    ),
+    "open_question": (
+        OpenQuestion,
+        ("instrument_id", "question", "open_since", "would_answer", "answered_on", "answer", "notes"),
+    ),
     "citation": (
         Citation,
         (
-            "source_id", "instrument_id", "component_id", "tranche_id", "disbursement_id", "figure", "quote",
-            "claimed_amount", "claimed_currency", "is_used", "locator",
+            "source_id", "instrument_id", "component_id", "tranche_id", "disbursement_id", "milestone_id",
+            "condition_id", "estimate_id", "open_question_id", "figure", "quote", "claimed_amount", "claimed_currency",
+            "is_used", "locator",
         ),
     ),
 }  # fmt: skip
@@ -105,6 +135,29 @@ FIELD_NAMES = {
     "claimed_currency": "Currency claimed",
     "is_used": "Used in the figures",
     "locator": "Where in the source",
+    "value_date_precision": "Value date known to",
+    "paid_through_id": "Paid through",
+    "milestone_id": "Milestone",
+    "condition_id": "Condition",
+    "estimate_id": "Estimate",
+    "open_question_id": "Open question",
+    "kind": "Kind",
+    "planned_note": "Plan as stated",
+    "happened_on": "Happened on",
+    "area": "Area",
+    "steps_due": "Steps due",
+    "steps_met": "Steps met",
+    "assessed_on": "Assessed on",
+    "amount_at_stake": "Money at stake",
+    "amount_withheld": "Money withheld",
+    "recoverable_until": "Recoverable until",
+    "qualifier": "Qualifier",
+    "per_year": "Per year",
+    "question": "Question",
+    "open_since": "Open since",
+    "would_answer": "What would answer it",
+    "answered_on": "Answered on",
+    "answer": "Answer",
 }
 # The public's word for each kind of record.
 ENTITY_NAMES = {
@@ -113,6 +166,10 @@ ENTITY_NAMES = {
     "tranche": "tranche",
     "disbursement": "payment",
     "source": "source",
+    "milestone": "milestone",
+    "condition": "condition",
+    "estimate": "estimate",
+    "open_question": "open question",
     "citation": "citation",
 }
 # References to other records: shown by the name (or title, or date) of the record referred to, as
@@ -123,9 +180,14 @@ REFERENCES: dict[str, tuple[type[Publishable], str]] = {
     "tranche_id": (Tranche, "name"),
     "disbursement_id": (Disbursement, "value_date"),
     "source_id": (Source, "title"),
+    "paid_through_id": (Instrument, "name"),
+    "milestone_id": (Milestone, "title"),
+    "condition_id": (Condition, "title"),
+    "estimate_id": (Estimate, "title"),
+    "open_question_id": (OpenQuestion, "question"),
 }
 # Amounts in EUR; the others are in the currency of the field named beside them.
-EUR_AMOUNTS = {"amount", "amount_eur"}
+EUR_AMOUNTS = {"amount", "amount_eur", "amount_at_stake", "amount_withheld"}
 AMOUNT_CURRENCY = {"reported_amount": "reported_currency", "claimed_amount": "claimed_currency"}
 NOTHING = "—"
 
@@ -291,7 +353,10 @@ def plain(value: Any) -> Any:
     return value
 
 
-CITATION_TARGETS = ("instrument_id", "component_id", "tranche_id", "disbursement_id")
+CITATION_TARGETS = tuple(f"{name}_id" for name in Citation.TARGETS)
+# The field that names a record of each kind in words (the others: "name").
+LABEL_FIELDS = {"source": "title", "milestone": "title", "condition": "title", "estimate": "title",
+                "open_question": "question"}  # fmt: skip
 
 
 def _label(entity: str, row: dict[str, Any]) -> str:
@@ -304,7 +369,7 @@ def _label(entity: str, row: dict[str, Any]) -> str:
         referred = row[f"label__{target}"] if target else None
         what = f"the payment of {day_text(referred)}" if isinstance(referred, datetime.date) else f"“{referred}”"
         return f"Citation of “{row['label__source_id']}” for the {row['figure']} of {what}"
-    return str(row[{"source": "title"}.get(entity, "name")])
+    return str(row[LABEL_FIELDS.get(entity, "name")])
 
 
 def _changes(

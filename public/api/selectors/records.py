@@ -134,10 +134,11 @@ def disbursements_public(*, as_of: datetime.datetime | None = None, searchable: 
 def disbursements_with_parents(rows: list[Any], *, as_of: datetime.datetime | None = None) -> list[Any]:
     """Sets on each public disbursement version (a model instance or a dict) its tranche's name,
     purpose, budget year and component, the component's and instrument's ids, slugs and names
-    (public versions at ``as_of``; None where not public), and the USD equivalent: ``usd_rate`` and
+    (public versions at ``as_of``; None where not public), the USD equivalent: ``usd_rate`` and
     ``usd_rate_date`` (the ECB rate of the value date, or of the last ECB business day before it)
-    and ``amount_usd`` = amount_eur × rate (None without a rate). Three queries, whatever the
-    number of rows."""
+    and ``amount_usd`` = amount_eur × rate (None without a rate), and ``paid_through_slug``, the
+    slug of the instrument a payment went through (None if none). Three queries, whatever the
+    number of rows, and a fourth when a payment of the page went through another instrument."""
     tranche_ids = {pk for row in rows if (pk := _get(row, "tranche_id")) is not None}
     tranches = (
         {
@@ -152,6 +153,12 @@ def disbursements_with_parents(rows: list[Any], *, as_of: datetime.datetime | No
     )
     components = _components_by_id((tranche["component_id"] for tranche in tranches.values()), as_of)
     rates = usd_rates_on(_get(row, "value_date") for row in rows)
+    through_ids = {pk for row in rows if (pk := _get(row, "paid_through_id")) is not None}
+    through = (
+        dict(public_versions(Instrument, as_of=as_of).filter(id__in=through_ids).order_by().values_list("id", "slug"))
+        if through_ids
+        else {}
+    )
     for row in rows:
         tranche = tranches.get(_get(row, "tranche_id"), {})
         rate = rates.get(_get(row, "value_date"))
@@ -165,6 +172,7 @@ def disbursements_with_parents(rows: list[Any], *, as_of: datetime.datetime | No
             usd_rate_date=rate[0] if rate is not None else None,
             usd_rate=rate[1] if rate is not None else None,
             amount_usd=amount_eur * rate[1] if rate is not None else None,
+            paid_through_slug=through.get(_get(row, "paid_through_id")),
         )
         _set_component(row, components.get(tranche.get("component_id", 0), {}))
     return rows

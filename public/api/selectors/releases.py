@@ -12,8 +12,12 @@ from tranches.models import (
     PUBLISHED_MODEL,
     Citation,
     Component,
+    Condition,
     Disbursement,
+    Estimate,
     Instrument,
+    Milestone,
+    OpenQuestion,
     Publishable,
     Release,
     Source,
@@ -27,6 +31,10 @@ RELEASE_KINDS: dict[str, type[Publishable]] = {
     "tranches": Tranche,
     "disbursements": Disbursement,
     "sources": Source,
+    "milestones": Milestone,
+    "conditions": Condition,
+    "estimates": Estimate,
+    "open_questions": OpenQuestion,
     "citations": Citation,
 }
 RELEASE_FIELDS = ("number", "published_at", "note")  # never published_by

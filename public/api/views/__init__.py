@@ -3,6 +3,7 @@
 and ``Vary: Accept``; a request with a matching If-None-Match or If-Modified-Since gets a 304."""
 
 from .changes import ChangeListView, ReleaseViewSet
+from .context import ConditionViewSet, EstimateViewSet, MilestoneViewSet, OpenQuestionViewSet
 from .figures import SnapshotViewSet, SummaryView, TimeseriesView
 from .records import (
     CitationViewSet,
@@ -17,8 +18,12 @@ __all__ = [
     "ChangeListView",
     "CitationViewSet",
     "ComponentViewSet",
+    "ConditionViewSet",
     "DisbursementViewSet",
+    "EstimateViewSet",
     "InstrumentViewSet",
+    "MilestoneViewSet",
+    "OpenQuestionViewSet",
     "ReleaseViewSet",
     "SnapshotViewSet",
     "SourceViewSet",

@@ -93,8 +93,8 @@ class DisbursementViewSet(PublicReadOnlyViewSet):
 
     export_dicts = True
     export_fields = (
-        "id", "tranche_id", "value_date", "amount_eur", "reported_amount", "reported_currency", "notes",
-        "published_at",
+        "id", "tranche_id", "value_date", "value_date_precision", "amount_eur", "reported_amount",
+        "reported_currency", "paid_through_id", "notes", "published_at",
     )  # fmt: skip
 
     def get_queryset(self) -> QuerySet[Any]:
