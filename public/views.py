@@ -1,5 +1,7 @@
 """The public pages: the dashboard (latest figures, or a release's or snapshot's through their
-permalinks), one embeddable page per chart and the CSV of each chart. They only read what the jobs
+permalinks; with the record around the money: EU money by instrument and year counted once, the
+other instruments' payments, the conditions ledger, milestones, estimates, open questions), one
+embeddable page per chart and the CSV of each chart. They only read what the jobs
 stored (chart data built from a snapshot, reports/charts.py) and answer through public.answers: the
 chart data shown (one indexed query) is their state, a revalidation costs that query alone, and a
 page rendered once is kept in Django's cache under its ETag."""
@@ -20,7 +22,7 @@ from public import answers
 from public.api.renderers import csv_cells
 from public.api.selectors.snapshots import chart_state, release_state
 from reports import selectors
-from reports.charts import CHART_SLUGS, CHARTS_SCHEMA_VERSION
+from reports.charts import CHART_SLUGS, CHARTS_SCHEMA_VERSION, MAIN_CHART_SLUGS
 
 # A deployment that changes how the pages look gives them a new ETag and cache key by itself.
 PAGES_FINGERPRINT = answers.CODE_FINGERPRINT
@@ -104,10 +106,15 @@ def _context(
         charts.append(chart)
     main = payload["instruments"][payload["main_instrument"]]
     return {
-        "charts": charts,
+        # An embed shows the one chart it names; the dashboard draws the conditions chart in its section.
+        "charts": charts if only else [chart for chart in charts if chart["slug"] in MAIN_CHART_SLUGS],
+        "conditions_chart": next((chart for chart in charts if chart["slug"] == "conditions"), None),
+        "record": payload.get("record") or {},
         "instrument": main,
         "headline": main["headline"],
-        "context_instruments": [i for slug, i in payload["instruments"].items() if slug != payload["main_instrument"]],
+        "context_instruments": [
+            {**i, "slug": slug} for slug, i in payload["instruments"].items() if slug != payload["main_instrument"]
+        ],
         "as_of": head["snapshot__as_of"],
         "snapshot_hash": snapshot_hash,
         "permalink": permalink,
@@ -123,7 +130,8 @@ def _answered(view: str) -> Any:
 @require_safe
 @_answered("dashboard")
 def dashboard(request: HttpRequest, content_hash: str | None = None, number: int | None = None) -> HttpResponse:
-    """The dashboard: headline numbers, the four charts and the table of tranches with sources."""
+    """The dashboard: headline numbers, the four charts, the table of tranches with sources and the
+    record around the money (reports.instruments.record_build), every figure with its sources."""
     return _charts_page(request, "public/dashboard.html", None, content_hash, number)
 
 

@@ -15,10 +15,17 @@ import plotly.graph_objects as go
 
 from tranches.money import eur
 
-CHARTS_SCHEMA_VERSION = 3
+from .instruments import payment_when, record_build
+
+# 4: the record's sections (``record``), the chart of reform steps met per payment, payments' dates
+# as exactly as they are known.
+CHARTS_SCHEMA_VERSION = 4
 MAIN_INSTRUMENT_SLUG = "ukraine-support-loan"
 STAGE_BARS = ("disbursed", "approved_not_disbursed", "planned", "withheld", "not_allocated")
-CHART_SLUGS = ("stages", "pace", "purposes", "timeline")
+# The charts of the main instrument, drawn together at the top of the dashboard; then the chart of
+# the conditions ledger, drawn in its section. Each has an embed page and a CSV.
+MAIN_CHART_SLUGS = ("stages", "pace", "purposes", "timeline")
+CHART_SLUGS = (*MAIN_CHART_SLUGS, "conditions")
 BN = Decimal(1_000_000_000)
 
 
@@ -43,8 +50,9 @@ def _stage_bars(totals: dict[str, str]) -> dict[str, str]:
 def chart_data_build(payload: dict[str, Any], *, snapshot_hash: str) -> dict[str, Any]:
     """Chart data from a snapshot payload (see docs/JOBS.md): the headline and the summed splits of
     every instrument, and for the main instrument, the one the pages draw, also the timeline and
-    the table of its tranches with their payments and sources. Raises KeyError if the payload is
-    not of the documented shape."""
+    the table of its tranches with their payments and sources; the record's sections
+    (``reports.instruments.record_build``). Raises KeyError if the payload is not of the documented
+    shape."""
     slugs = {instrument["slug"] for instrument in payload["instruments"]}
     main = MAIN_INSTRUMENT_SLUG if MAIN_INSTRUMENT_SLUG in slugs else None
     instruments = {}
@@ -72,13 +80,19 @@ def chart_data_build(payload: dict[str, Any], *, snapshot_hash: str) -> dict[str
         }
         if instrument["slug"] == main:
             instruments[main].update(_tranche_rows(instrument, payload))
+    record = record_build(payload, main)
     return {
         "schema_version": CHARTS_SCHEMA_VERSION,
         "snapshot_hash": snapshot_hash,
         "as_of": payload["as_of"],
         "main_instrument": main,
         "instruments": instruments,
-        "charts": charts_build(instruments[main], as_of=payload["as_of"], snapshot_hash=snapshot_hash) if main else {},
+        "record": record,
+        "charts": (
+            charts_build(instruments[main], as_of=payload["as_of"], snapshot_hash=snapshot_hash, record=record)
+            if main
+            else {}
+        ),
     }
 
 
@@ -104,6 +118,7 @@ def _tranche_rows(instrument: dict[str, Any], payload: dict[str, Any]) -> dict[s
     components = {c["id"]: c["name"] for c in instrument["components"]}
     citation_keys = ("figure", "quote", "claimed_amount", "claimed_currency", "is_used")
     payment_keys = ("value_date", "amount_eur", "usd", "usd_rate", "usd_rate_date")
+    short_names = {i["id"]: i["short_name"] for i in payload["instruments"]}
     return {
         "timeline": [
             {
@@ -126,7 +141,15 @@ def _tranche_rows(instrument: dict[str, Any], payload: dict[str, Any]) -> dict[s
                 **{k: t[k] for k in ("disbursed", "disbursement_count", "first_value_date", "last_value_date")},
                 "component": components.get(t["component_id"], ""),
                 "stage_date": t[f"{t['stage']}_on"],
-                "disbursements": [{k: p[k] for k in payment_keys} for p in payments_of.get(t["id"], [])],
+                "planned_on": t["planned_on"],
+                "disbursements": [
+                    {
+                        **{k: p[k] for k in payment_keys},
+                        "when": payment_when(p["value_date"], p.get("value_date_precision")),
+                        "paid_through": short_names.get(p.get("paid_through_id"), ""),
+                    }
+                    for p in payments_of.get(t["id"], [])
+                ],
                 "sources": [
                     {**{k: c[k] for k in citation_keys}, "source": sources[c["source_id"]]}
                     for c in citations_of.get(t["id"], [])
@@ -249,20 +272,21 @@ def _chart(
     }
 
 
-def charts_build(instrument: dict[str, Any], *, as_of: str | None, snapshot_hash: str) -> dict[str, dict[str, Any]]:
-    """The four public charts of one instrument's chart data, keyed by slug (CHART_SLUGS). Each has a
-    title, a subtitle with the as-of date, a one-sentence description (the chart's alt text), the
-    columns and rows of exactly the numbers it draws (its table and CSV), the Plotly figure, the
-    source line and the citation text."""
+def charts_build(
+    instrument: dict[str, Any], *, as_of: str | None, snapshot_hash: str, record: dict[str, Any] | None = None
+) -> dict[str, dict[str, Any]]:
+    """The public charts, keyed by slug (CHART_SLUGS): the four of one instrument's chart data and
+    the conditions ledger's of the ``record`` (reports.instruments.record_build). Each has a title,
+    a subtitle with the as-of date, a one-sentence description (the chart's alt text), the columns
+    and rows of exactly the numbers it draws (its table and CSV), the Plotly figure, the source line
+    and the citation text."""
     day = _day(as_of) if as_of else None
     as_of_text = f"as of {_long_date(day)}" if day else "nothing published yet"
     sources = sorted(
         {(row["source"]["publisher"], row["source"]["grade"]) for t in instrument["table"] for row in t["sources"]},
         key=lambda pair: (pair[1], pair[0]),
     )
-    source_line = "Source: EU Ukraine-loan tracker, from " + (
-        "; ".join(f"{publisher} (grade {grade})" for publisher, grade in sources) if sources else "published records"
-    )
+    source_line = _source_line(sources)
     charts = {
         "stages": _stages_chart(instrument, as_of_text),
         "pace": _pace_chart(instrument, as_of_text, day),
@@ -271,10 +295,31 @@ def charts_build(instrument: dict[str, Any], *, as_of: str | None, snapshot_hash
     }
     for chart in charts.values():
         chart["source"] = source_line
+    ledger = (record or {}).get("conditions", {}).get("ledger", [])
+    charts["conditions"] = _conditions_chart(ledger, as_of_text)
+    charts["conditions"]["source"] = _source_line(
+        sorted(
+            {
+                (claim["source"]["publisher"], claim["source"]["grade"])
+                for row in ledger
+                if row["steps_met"] is not None  # the payments drawn
+                for claim in row["sources"]
+            },
+            key=lambda pair: (pair[1], pair[0]),
+        )
+    )
+    for chart in charts.values():
         chart["cite"] = (
             f"{chart['title']}. EU Ukraine-loan tracker, figures {as_of_text} (snapshot {snapshot_hash[:12]}). {{url}}"
         )
     return charts
+
+
+def _source_line(sources: list[tuple[str, str]]) -> str:
+    """'Source: EU Ukraine-loan tracker, from <publisher> (grade A); …', best grades first."""
+    return "Source: EU Ukraine-loan tracker, from " + (
+        "; ".join(f"{publisher} (grade {grade})" for publisher, grade in sources) if sources else "published records"
+    )
 
 
 def _stages_chart(instrument: dict[str, Any], as_of_text: str) -> dict[str, Any]:
@@ -462,3 +507,83 @@ def _timeline_chart(instrument: dict[str, Any], as_of_text: str) -> dict[str, An
         figure,
         "One row per tranche, with a marker at the date it was planned, approved, disbursed, withheld or cancelled.",
     )
+
+
+STEP_COLOURS = {"met": "#1f5fa8", "not_met": "#c2410c"}
+
+
+def _conditions_chart(ledger: list[dict[str, Any]], as_of_text: str) -> dict[str, Any]:
+    """Reform steps met per payment: for each payment whose conditions are assessed, a bar of the
+    steps met and one of the steps not met (they add up to the steps due), with the money at stake,
+    paid and withheld in the hover and the table. Payments not assessed yet are not drawn (the page
+    lists them)."""
+    assessed = [row for row in ledger if row["steps_met"] is not None]
+    rows = [
+        [
+            row["payment"],
+            row["instrument"],
+            row["steps_met"],
+            row["steps_not_met"],
+            row["steps_due"],
+            row["amount_at_stake"] or "",
+            row["paid"],
+            row["amount_withheld"] or "",
+        ]
+        for row in assessed
+    ]
+    # Two lines when long, so that the bars keep their width on a phone.
+    labels = [
+        _text(row["instrument"])
+        + (" · " if len(row["instrument"] + row["payment"]) < 24 else "<br>")
+        + _text(row["payment"])
+        for row in assessed
+    ]
+
+    def money_note(row: dict[str, Any]) -> str:
+        parts = [f"{eur(Decimal(row['paid']))} paid"]
+        if row["amount_at_stake"]:
+            parts.append(f"of {eur(Decimal(row['amount_at_stake']))} at stake")
+        if row["amount_withheld"]:
+            parts.append(f"{eur(Decimal(row['amount_withheld']))} withheld")
+        return ", ".join(parts)
+
+    traces = [
+        go.Bar(
+            name=name,
+            y=labels,
+            x=[row[key] for row in assessed],
+            orientation="h",
+            marker={"color": STEP_COLOURS[colour]},
+            customdata=[[row["steps_due"], money_note(row)] for row in assessed],
+            hovertemplate=f"%{{y}}: %{{x}} of %{{customdata[0]}} steps {verb}<br>%{{customdata[1]}}<extra></extra>",
+        )
+        for name, key, colour, verb in (
+            ("Steps met", "steps_met", "met", "met"),
+            ("Steps not met", "steps_not_met", "not_met", "not met"),
+        )
+    ]
+    height = max(220, 90 + 46 * len(labels))
+    empty = [] if labels else [
+        {"text": "No payment's conditions have been assessed yet.", "showarrow": False, "xref": "paper",
+         "yref": "paper", "x": 0.5, "y": 0.5}
+    ]  # fmt: skip
+    figure = _figure(
+        traces,
+        barmode="stack",
+        height=height,
+        annotations=empty,
+        xaxis={"gridcolor": "#e5e7eb", "rangemode": "tozero", "fixedrange": True, "automargin": True, "dtick": 2},
+        yaxis={"automargin": True, "autorange": "reversed", "fixedrange": True},
+    )  # fmt: skip
+    return _chart(
+        "conditions",
+        "Reform steps met per payment",
+        f"Reform steps met and not met of those due, for each payment assessed, {as_of_text}",
+        [("payment", "Payment"), ("instrument", "Instrument"), ("steps_met", "Steps met"),
+         ("steps_not_met", "Steps not met"), ("steps_due", "Steps due"), ("amount_at_stake", "Money at stake (EUR)"),
+         ("paid", "Paid (EUR)"), ("amount_withheld", "Money withheld (EUR)")],
+        rows,
+        figure,
+        "Bars, one per payment whose conditions were assessed, split into the reform steps met and not met "
+        "out of those due.",
+    )  # fmt: skip

@@ -4,7 +4,9 @@ The database does the work that grows with the data: it reads the payments once 
 tranche and per component and day (``reports.payments``). Python adds those few rows and the
 tranches up into the totals, splits, months and USD equivalents, exactly (Decimal), and formats
 them. The number of queries is constant, whatever the number of tranches or disbursements (pinned by
-tests/reports/test_figures.py); a million payments take seconds (docs/BENCHMARKS.md).
+tests/reports/test_figures.py); a million payments take seconds (docs/BENCHMARKS.md). The record
+around the money (money by instrument and year counted once, conditions, milestones, estimates,
+open questions) is added by ``reports.instruments`` from rows read here.
 The shape of the payload is documented in docs/JOBS.md; change it only with ``SCHEMA_VERSION``."""
 
 from __future__ import annotations
@@ -17,15 +19,33 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Max, OuterRef, QuerySet, Subquery
+from django.db.models import Count, F, Max, OuterRef, QuerySet, Subquery
+from django.db.models.expressions import OrderBy
 
-from tranches.models import Citation, Component, Disbursement, Instrument, Publishable, Release, Source, Stage, Tranche
+from tranches.models import (
+    Citation,
+    Component,
+    Condition,
+    Disbursement,
+    Estimate,
+    Instrument,
+    Milestone,
+    OpenQuestion,
+    Publishable,
+    Release,
+    Source,
+    Stage,
+    Tranche,
+)
 from tranches.selectors import public_versions
 
+from .instruments import conditions_section, estimates_section, instrument_years, milestones_section, questions_section
 from .models import ExchangeRate
 from .payments import DayPayments, TranchePayments, UsdRates, payments_summed
 
-SCHEMA_VERSION = 2
+# 3: instrument_years, conditions, milestones, estimates, open_questions; payments' value_date_precision
+# and paid_through_id; citations of the record's new kinds (docs/JOBS.md).
+SCHEMA_VERSION = 3
 USD = "USD"
 CENT = Decimal("0.01")
 TENTH = Decimal("0.1")
@@ -39,7 +59,9 @@ USD_RULE = (
     "Each disbursement in EUR times the ECB euro reference rate (USD per 1 EUR) of its value date, "
     "or of the last ECB business day before it when the ECB published no rate that day."
 )
-FIGURE_MODELS = (Instrument, Component, Tranche, Disbursement, Source, Citation)
+FIGURE_MODELS = (
+    Instrument, Component, Tranche, Disbursement, Source, Milestone, Condition, Estimate, OpenQuestion, Citation,
+)  # fmt: skip
 
 
 def money(value: Decimal | None) -> str:
@@ -53,6 +75,11 @@ def _optional_money(value: Decimal | None) -> str | None:
 
 def _day(value: datetime.date | None) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+def _last(field: str) -> OrderBy:
+    """Ascending, empty dates last, on every database (SQLite and PostgreSQL differ by default)."""
+    return F(field).asc(nulls_last=True)
 
 
 def _querysets(release: int) -> dict[str, QuerySet[Any]]:
@@ -70,6 +97,10 @@ def _querysets(release: int) -> dict[str, QuerySet[Any]]:
         "tranches": public(Tranche),
         "disbursements": public(Disbursement),
         "sources": public(Source),
+        "milestones": public(Milestone),
+        "conditions": public(Condition),
+        "estimates": public(Estimate),
+        "open_questions": public(OpenQuestion),
         "citations": public(Citation).annotate(disbursement_tranche_id=tranche_of_disbursement),
     }
 
@@ -249,7 +280,8 @@ def figures_build(*, release: Release) -> tuple[dict[str, Any], datetime.datetim
     if sum(p.count for p in paid.values()) <= LISTED_DISBURSEMENTS_MAX:
         listed = list(
             qs["disbursements"].order_by("value_date", "id").values(
-                "id", "tranche_id", "value_date", "amount_eur", "reported_amount", "reported_currency"
+                "id", "tranche_id", "value_date", "value_date_precision", "amount_eur", "reported_amount",
+                "reported_currency", "paid_through_id",
             )
         )  # fmt: skip
     source_rows = list(
@@ -259,8 +291,30 @@ def figures_build(*, release: Release) -> tuple[dict[str, Any], datetime.datetim
     )  # fmt: skip
     citation_rows = list(
         qs["citations"].order_by("id").values(
-            "id", "source_id", "instrument_id", "component_id", "tranche_id", "disbursement_id", "figure", "quote",
+            *(f"{kind}_id" for kind in Citation.TARGETS), "id", "source_id", "figure", "quote",
             "claimed_amount", "claimed_currency", "is_used", "locator", "published_at", "disbursement_tranche_id",
+        )
+    )  # fmt: skip
+    milestone_rows = list(
+        qs["milestones"].order_by("instrument_id", _last("happened_on"), _last("planned_on"), "id").values(
+            "id", "instrument_id", "tranche_id", "kind", "title", "planned_on", "planned_note", "happened_on", "notes"
+        )
+    )  # fmt: skip
+    condition_rows = list(
+        qs["conditions"].order_by("instrument_id", _last("tranche_id"), "id").values(
+            "id", "instrument_id", "tranche_id", "title", "area", "steps_due", "steps_met", "assessed_on",
+            "amount_at_stake", "amount_withheld", "recoverable_until", "notes",
+        )
+    )  # fmt: skip
+    estimate_rows = list(
+        qs["estimates"].order_by("kind", "period_start", "id").values(
+            "id", "instrument_id", "kind", "title", "amount", "qualifier", "per_year", "period_start", "period_end",
+            "notes",
+        )
+    )  # fmt: skip
+    question_rows = list(
+        qs["open_questions"].order_by(F("answered_on").asc(nulls_first=True), "open_since", "id").values(
+            "id", "instrument_id", "question", "open_since", "would_answer", "answered_on", "answer", "notes"
         )
     )  # fmt: skip
     as_of = release.published_at
@@ -323,6 +377,8 @@ def figures_build(*, release: Release) -> tuple[dict[str, Any], datetime.datetim
             "instrument_id": tranche["instrument_id"],
             "reported_currency": row["reported_currency"],
             "value_date": _day(row["value_date"]),
+            "value_date_precision": row["value_date_precision"],
+            "paid_through_id": row["paid_through_id"],
             "amount_eur": money(row["amount_eur"]),
             "reported_amount": _optional_money(row["reported_amount"]),
             "usd": None if rate is None else money(row["amount_eur"] * rate[1]),
@@ -390,6 +446,11 @@ def figures_build(*, release: Release) -> tuple[dict[str, Any], datetime.datetim
             }
             for row in citation_rows
         ],
+        "instrument_years": instrument_years(instruments, days, instrument_of),
+        "conditions": conditions_section(condition_rows, paid),
+        "milestones": milestones_section(milestone_rows),
+        "estimates": estimates_section(estimate_rows),
+        "open_questions": questions_section(question_rows),
     }
     return payload, as_of
 
@@ -401,11 +462,12 @@ def payload_hash(payload: dict[str, Any]) -> str:
 
 
 def figures_fingerprint(release: int | None = None) -> str:
-    """What the figures are built from: a release's number (default: the latest) and the exchange
-    rates (their count and last change). Unchanged means a rebuild would give the same figures, and
-    any public read of the loan data the same answer. One or two queries."""
+    """What the figures are built from: the payload's shape (``SCHEMA_VERSION``: a deployment that
+    changes it rebuilds the figures at the next refresh), a release's number (default: the latest)
+    and the exchange rates (their count and last change). Unchanged means a rebuild would give the
+    same figures, and any public read of the loan data the same answer. One or two queries."""
     rates = ExchangeRate.objects.aggregate(count=Count("pk"), changed=Max("updated_at"))
     if release is None:
         release = Release.objects.aggregate(last=Max("number"))["last"] or 0
     changed = rates["changed"].isoformat() if rates["changed"] else "-"
-    return f"release {release}/rates {rates['count']} {changed}"
+    return f"schema {SCHEMA_VERSION}/release {release}/rates {rates['count']} {changed}"

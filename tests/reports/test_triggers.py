@@ -317,6 +317,25 @@ def test_rates_that_change_make_the_figures_of_the_same_release_stale(dataset: A
     assert not services.snapshot_inputs_changed()
 
 
+def test_a_deployment_that_changes_the_payloads_shape_rebuilds_the_figures_of_the_same_release(
+    dataset: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Figures built by the previous code (an older SCHEMA_VERSION) are stale: the next refresh
+    rebuilds them, so the pages do not keep leaving out what the new code shows."""
+    # Given the figures of release 1 built by code whose payload had one version less
+    monkeypatch.setattr(figures, "SCHEMA_VERSION", figures.SCHEMA_VERSION - 1)
+    old = services.snapshot_refresh().snapshot
+    assert old is not None
+    monkeypatch.undo()
+    # When the current code refreshes
+    assert services.snapshot_inputs_changed()
+    new = services.snapshot_refresh().snapshot
+    # Then it rebuilt release 1's figures in the current shape
+    assert new is not None
+    assert new.pk != old.pk
+    assert (new.release_id, new.schema_version) == (1, figures.SCHEMA_VERSION)
+
+
 def test_figures_current_ignores_publication_times(dataset: Any) -> None:
     """The figures of the latest release stay current when release times are moved (clock skew,
     a backdated release): only release numbers and rates say whether they are current."""
