@@ -551,6 +551,67 @@ class SummarySerializer(serializers.Serializer):
     instruments = InstrumentFiguresSerializer(many=True, help_text="Each instrument with its components.")
 
 
+class LinkedFromSerializer(serializers.Serializer):
+    instrument_id = serializers.IntegerField(help_text="Id of the instrument the payments belong to (and count under).")
+    short_name = serializers.CharField(help_text="Its short name.")
+    amount = _figure("EUR paid through this instrument by that one.")
+    count = serializers.IntegerField(help_text="How many such payments.")
+
+
+class LinkedInSerializer(serializers.Serializer):
+    amount = _figure("EUR of other instruments' payments paid through this one: a note, never in paid.")
+    count = serializers.IntegerField(help_text="How many such payments.")
+    # "from" is a Python keyword: declared below.
+
+
+LinkedInSerializer._declared_fields["from"] = LinkedFromSerializer(many=True, help_text="By owning instrument.")
+
+
+class InstrumentYearSerializer(serializers.Serializer):
+    year = serializers.IntegerField(help_text="Calendar year of the value dates.")
+    paid = _figure("EUR of this instrument's own payments that year.")
+    count = serializers.IntegerField(help_text="How many payments.")
+    linked_in = LinkedInSerializer(help_text="Other instruments' payments paid through this one that year.")
+
+
+class InstrumentTotalSerializer(serializers.Serializer):
+    paid = _figure("EUR of this instrument's own payments, every year.")
+    count = serializers.IntegerField(help_text="How many payments.")
+    linked_in = LinkedInSerializer(help_text="Other instruments' payments paid through this one.")
+
+
+class InstrumentYearsRowSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="Id of the instrument.")
+    slug = serializers.CharField(help_text="Slug of the instrument.")
+    short_name = serializers.CharField(help_text="Short name, e.g. USL.")
+    name = serializers.CharField(help_text="Name of the instrument.")
+    years = InstrumentYearSerializer(many=True, help_text="Years with a payment of its own or linked to it.")
+    total = InstrumentTotalSerializer(help_text="Every year.")
+
+
+class AllInstrumentsYearSerializer(serializers.Serializer):
+    year = serializers.IntegerField(help_text="Calendar year.")
+    paid = _figure("EUR of the distinct payments of every instrument that year.")
+    count = serializers.IntegerField(help_text="How many distinct payments.")
+
+
+class AllInstrumentsSerializer(serializers.Serializer):
+    years = AllInstrumentsYearSerializer(many=True, help_text="Each year, every instrument, each euro once.")
+    paid = _figure("EUR of the distinct payments of every instrument.")
+    count = serializers.IntegerField(help_text="How many distinct payments.")
+
+
+class InstrumentYearsSerializer(serializers.Serializer):
+    snapshot = SnapshotSerializer(help_text="The stored snapshot these figures come from.")
+    currency = serializers.CharField(help_text="EUR: every amount is in euros.")
+    rules = serializers.ListField(
+        child=serializers.CharField(), help_text="The counting rules, as the page shows them."
+    )
+    years = serializers.ListField(child=serializers.IntegerField(), help_text="Years with a payment, oldest first.")
+    instruments = InstrumentYearsRowSerializer(many=True, help_text="Each instrument: its own payments per year.")
+    total = AllInstrumentsSerializer(help_text="All instruments together: the distinct payments, each counted once.")
+
+
 class TimeseriesPointSerializer(serializers.Serializer):
     period = serializers.CharField(help_text="2026-06 (month), 2026-Q2 (quarter) or 2026 (year).")
     period_start = serializers.DateField(help_text="First day of the period.")

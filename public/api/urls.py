@@ -27,6 +27,7 @@ router.register("snapshots", views.SnapshotViewSet, basename="snapshot")
 
 VIEWS: dict[str, Any] = {
     "summary": views.SummaryView,
+    "instrument-years": views.InstrumentYearsView,
     "timeseries": views.TimeseriesView,
     "changes": views.ChangeListView,
 }

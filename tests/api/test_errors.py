@@ -34,7 +34,7 @@ def test_the_index_lists_every_resource_with_its_url_and_what_it_holds(client, d
     by_name = {resource["name"]: resource for resource in body["resources"]}
     assert set(by_name) == {
         "instruments", "components", "tranches", "disbursements", "sources", "citations", "milestones", "conditions",
-        "estimates", "open-questions", "releases", "snapshots", "summary", "timeseries", "changes",
+        "estimates", "open-questions", "releases", "snapshots", "summary", "instrument-years", "timeseries", "changes",
     }  # fmt: skip
     assert by_name["tranches"]["url"] == "http://testserver/api/v1/tranches/"
     assert by_name["summary"]["url"] == "http://testserver/api/v1/summary/"

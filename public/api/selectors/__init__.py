@@ -52,6 +52,7 @@ from .releases import (
 from .snapshots import (
     INTERVALS,
     SnapshotHead,
+    instrument_year_rows,
     snapshot_as_of,
     snapshot_figures_as_of,
     snapshots_public,
@@ -83,6 +84,7 @@ __all__ = [
     "disbursements_public",
     "disbursements_with_parents",
     "estimates_public",
+    "instrument_year_rows",
     "instruments_public",
     "last_published",
     "milestones_public",

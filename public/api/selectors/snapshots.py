@@ -278,3 +278,25 @@ def summary_rows(payload: dict[str, Any]) -> list[dict[str, Any]]:
             for c in inst.get("components", [])
         )
     return rows
+
+
+def instrument_year_rows(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    """EU money by instrument and year as a table: a row per instrument and year with a payment, then
+    a row per year for all instruments together (instrument empty): each euro counted once."""
+    view = payload.get("instrument_years") or {}
+    rows: list[dict[str, Any]] = []
+    for inst in view.get("instruments", []):
+        base = {"instrument": inst["id"], "instrument_slug": inst["slug"], "instrument_short_name": inst["short_name"]}
+        rows.extend(
+            {**base, "year": year["year"], "paid": year["paid"], "count": year["count"],
+             "linked_in_amount": year["linked_in"]["amount"], "linked_in_count": year["linked_in"]["count"]}
+            for year in inst.get("years", [])
+        )  # fmt: skip
+    all_years = (view.get("total") or {}).get("years", [])
+    empty = {"instrument": None, "instrument_slug": None, "instrument_short_name": "all instruments"}
+    rows.extend(
+        {**empty, "year": year["year"], "paid": year["paid"], "count": year["count"],
+         "linked_in_amount": None, "linked_in_count": None}
+        for year in all_years
+    )  # fmt: skip
+    return rows

@@ -4,7 +4,7 @@ and ``Vary: Accept``; a request with a matching If-None-Match or If-Modified-Sin
 
 from .changes import ChangeListView, ReleaseViewSet
 from .context import ConditionViewSet, EstimateViewSet, MilestoneViewSet, OpenQuestionViewSet
-from .figures import SnapshotViewSet, SummaryView, TimeseriesView
+from .figures import InstrumentYearsView, SnapshotViewSet, SummaryView, TimeseriesView
 from .records import (
     CitationViewSet,
     ComponentViewSet,
@@ -22,6 +22,7 @@ __all__ = [
     "DisbursementViewSet",
     "EstimateViewSet",
     "InstrumentViewSet",
+    "InstrumentYearsView",
     "MilestoneViewSet",
     "OpenQuestionViewSet",
     "ReleaseViewSet",

@@ -22,6 +22,7 @@ from .. import selectors
 from ..errors import InvalidParameter
 from ..selectors.snapshots import release_state, snapshot_figures, snapshot_head_by_hash
 from ..serializers import (
+    InstrumentYearsSerializer,
     SnapshotDetailSerializer,
     SnapshotSerializer,
     SummarySerializer,
@@ -72,6 +73,39 @@ class SummaryView(SnapshotMixin, APIView):
                     "currency": payload.get("currency", "EUR"),
                     "usd": payload.get("usd"),
                     "instruments": payload.get("instruments", []),
+                },
+                context={"request": request},
+            ).data
+
+        return self.rendered(request, snapshot, build)
+
+
+class InstrumentYearsView(SnapshotMixin, APIView):
+    """EU money to Ukraine by instrument and calendar year, each euro counted once: a payment counts
+    under its own tranche's instrument only; one paid through another instrument (budget support of
+    the loan paid as extra Ukraine Facility loans under Regulation (EU) 2026/468) is shown there as
+    ``linked_in``, never added to its ``paid``. ``total`` adds the distinct payments of every
+    instrument. Estimates (costs, needs) are never money paid. From the stored snapshot; as CSV/XLSX,
+    a row per instrument and year, then a row per year for all instruments together."""
+
+    export_name = "instrument-years"
+
+    @extend_schema(operation_id="instrument_years_retrieve", responses=InstrumentYearsSerializer)
+    def get(self, request: Request) -> Response | HttpResponse:
+        snapshot, payload = self.snapshot()
+
+        def build() -> Any:
+            if self.tabular(request):
+                return selectors.instrument_year_rows(payload)
+            view = payload.get("instrument_years") or {}
+            return InstrumentYearsSerializer(
+                {
+                    "snapshot": snapshot,
+                    "currency": payload.get("currency", "EUR"),
+                    "rules": view.get("rules", []),
+                    "years": view.get("years", []),
+                    "instruments": view.get("instruments", []),
+                    "total": view.get("total") or {"years": [], "paid": "0.00", "count": 0},
                 },
                 context={"request": request},
             ).data
