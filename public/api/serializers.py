@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -444,6 +445,11 @@ ReleaseCountsSerializer: type[serializers.Serializer] = type(
 )
 
 
+class ReleaseDownloadsSerializer(serializers.Serializer):
+    datapackage = serializers.URLField(help_text="The release as a Frictionless data package (zip of CSVs).")
+    iati = serializers.URLField(help_text="The release as IATI 2.03 XML.")
+
+
 class ReleaseSerializer(serializers.Serializer):
     number = serializers.IntegerField(
         help_text="Number of the release: 1, 2, 3… in the order they were published. ?release=N shows the data "
@@ -454,6 +460,16 @@ class ReleaseSerializer(serializers.Serializer):
     published = ReleaseCountsSerializer(
         source="published_counts", help_text="How many records of each kind it published (new or corrected)."
     )
+    downloads = serializers.SerializerMethodField(help_text="The release as open-standard files (docs/DOWNLOADS.md).")
+
+    @extend_schema_field(ReleaseDownloadsSerializer)
+    def get_downloads(self, release: Any) -> dict[str, str]:
+        request = self.context.get("request")
+        paths = {
+            "datapackage": reverse("downloads:release-datapackage", args=[release.number]),
+            "iati": reverse("downloads:release-iati", args=[release.number]),
+        }
+        return {name: request.build_absolute_uri(path) if request is not None else path for name, path in paths.items()}
 
 
 class ReleaseDetailSerializer(ReleaseSerializer):

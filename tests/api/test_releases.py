@@ -47,7 +47,7 @@ def test_releases_are_listed_newest_first_with_their_note_and_time(client, two_r
     ]
     assert rows[0]["note"] == CORRECTION
     assert rows[1]["note"].startswith("Initial dataset")
-    assert set(rows[0]) == {"number", "published_at", "note", "published"}
+    assert set(rows[0]) == {"number", "published_at", "note", "published", "downloads"}
 
 
 def test_each_release_counts_the_records_it_published_by_kind(client, two_releases):
@@ -132,7 +132,7 @@ def test_a_release_lists_the_records_it_published_old_to_new_in_words(client, tw
     response = client.get("/api/v1/releases/2/")
     assert "immutable" in response["Cache-Control"]  # a published release never changes
     body = response.json()
-    assert set(body) == {"number", "published_at", "note", "published", "changes", "next"}
+    assert set(body) == {"number", "published_at", "note", "published", "downloads", "changes", "next"}
     assert body["next"] is None
     changes = {change["entity"]: change for change in body["changes"]}
     assert set(changes) == {"tranche", "disbursement"}
@@ -221,3 +221,17 @@ def test_a_release_page_keeps_its_etag_and_stays_immutable_after_later_releases(
     assert again.status_code == 304
     assert "immutable" in again["Cache-Control"]
     assert client.get("/api/v1/releases/").json()["results"][0]["number"] == 3
+
+
+def test_each_release_links_its_downloads_and_they_answer(client, two_releases):
+    # Given release 2 in the list of releases
+    row = next(row for row in results(client.get("/api/v1/releases/")) if row["number"] == 2)
+    # When a journalist follows its download links
+    package = client.get(row["downloads"]["datapackage"])
+    iati = client.get(row["downloads"]["iati"])
+    # Then they are release 2's data package and IATI file
+    assert row["downloads"]["datapackage"].endswith("/downloads/releases/2/datapackage.zip")
+    assert package.status_code == 200
+    assert "datapackage.json" in zipfile.ZipFile(io.BytesIO(b"".join(package))).namelist()
+    assert iati.status_code == 200
+    assert b"<iati-activities" in b"".join(iati)

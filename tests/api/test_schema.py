@@ -46,7 +46,7 @@ def test_every_parameter_and_field_is_described(openapi):
 
 def test_releases_and_changes_document_the_release_but_never_who_published_it(openapi):
     schemas = openapi["components"]["schemas"]
-    assert set(schemas["Release"]["properties"]) == {"number", "published_at", "note", "published"}
+    assert set(schemas["Release"]["properties"]) == {"number", "published_at", "note", "published", "downloads"}
     assert schemas["Change"]["properties"]["release"]["type"] == "integer"
     assert {"/api/v1/releases/", "/api/v1/releases/{number}/"} <= set(openapi["paths"])
     assert "published_by" not in str(openapi)
