@@ -10,10 +10,11 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.db.models import F, Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from ..models import (
+    OUTCOME_WHERE,
     Condition,
     ConditionOutcome,
     Estimate,
@@ -23,15 +24,6 @@ from ..models import (
 )
 from ..money import eur
 from .records import CitationInline, ServiceAdmin
-
-# The outcome of a condition as a filter of the list. ``condition_outcome`` is the rule; these are
-# the same rule in SQL (steps_due is at least 1, a database constraint), and a test holds them equal.
-OUTCOME_WHERE: dict[str, Q] = {
-    ConditionOutcome.NOT_ASSESSED: Q(steps_met__isnull=True),
-    ConditionOutcome.MET: Q(steps_met__gte=F("steps_due")),
-    ConditionOutcome.PARTLY_MET: Q(steps_met__gt=0, steps_met__lt=F("steps_due")),
-    ConditionOutcome.NOT_MET: Q(steps_met=0),
-}
 
 
 class TrancheChoiceField(forms.ModelChoiceField):

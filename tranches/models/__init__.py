@@ -3,7 +3,7 @@ tranches, disbursements, sources, citations; ``milestones``, ``conditions``, ``e
 ``questions``: the record around the money) and the releases that publish them, with the published
 state the public reads (``releases``)."""
 
-from .conditions import Condition, ConditionOutcome, condition_outcome  # noqa: F401
+from .conditions import OUTCOME_WHERE, Condition, ConditionOutcome, condition_outcome  # noqa: F401
 from .estimates import Estimate, EstimateKind, Qualifier  # noqa: F401
 from .milestones import Milestone, MilestoneKind  # noqa: F401
 from .questions import OpenQuestion

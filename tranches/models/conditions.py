@@ -43,6 +43,16 @@ def condition_outcome(steps_due: int, steps_met: int | None) -> ConditionOutcome
     return ConditionOutcome.NOT_MET if steps_met == 0 else ConditionOutcome.PARTLY_MET
 
 
+# The same rule as a database condition, for filters (steps_due is at least 1, a constraint of the
+# table); tests hold the two equal for every outcome.
+OUTCOME_WHERE: dict[str, Q] = {
+    ConditionOutcome.NOT_ASSESSED: Q(steps_met__isnull=True),
+    ConditionOutcome.MET: Q(steps_met__gte=F("steps_due")),
+    ConditionOutcome.PARTLY_MET: Q(steps_met__gt=0, steps_met__lt=F("steps_due")),
+    ConditionOutcome.NOT_MET: Q(steps_met=0),
+}
+
+
 class ConditionFields(models.Model):
     """What a condition says (but its instrument and tranche), shared by the draft and its published versions."""
 

@@ -13,13 +13,13 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, F, Max, Min, Q, QuerySet, Sum
+from django.db.models import Count, Max, Min, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
 from tranches.models import (
+    OUTCOME_WHERE,
     Citation,
     Condition,
-    ConditionOutcome,
     Disbursement,
     Estimate,
     Instrument,
@@ -33,13 +33,6 @@ from tranches.selectors import public_versions
 
 from .records import _components_by_id, citations_public
 
-# condition_outcome as a database condition (steps_due is at least 1, a constraint of the table).
-OUTCOME_WHERE: dict[str, Q] = {
-    ConditionOutcome.NOT_ASSESSED: Q(steps_met__isnull=True),
-    ConditionOutcome.MET: Q(steps_met__gte=F("steps_due")),
-    ConditionOutcome.PARTLY_MET: Q(steps_met__gt=0, steps_met__lt=F("steps_due")),
-    ConditionOutcome.NOT_MET: Q(steps_met=0),
-}
 ZERO = Decimal("0.00")
 SOURCE_FIELDS = ("id", "publisher", "title", "published_on", "grade", "url")
 
