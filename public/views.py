@@ -106,6 +106,9 @@ def _context(
         charts.append(chart)
     main = payload["instruments"][payload["main_instrument"]]
     return {
+        # Which release the page shows and when it was published ("Release 3, published 1 Dec 2026
+        # 14:05 UTC"), from the same row as the rest of the state: no query of its own.
+        "release_published_at": head.get("snapshot__release__published_at"),
         # An embed shows the one chart it names; the dashboard draws the conditions chart in its section.
         "charts": charts if only else [chart for chart in charts if chart["slug"] in MAIN_CHART_SLUGS],
         "conditions_chart": next((chart for chart in charts if chart["slug"] == "conditions"), None),

