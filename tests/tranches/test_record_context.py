@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 
 from tests.factories import (
     ComponentFactory,
@@ -27,6 +28,7 @@ from tranches.models import (
     Condition,
     ConditionOutcome,
     DatePrecision,
+    Disbursement,
     OpenQuestion,
     PublishedCondition,
     PublishedDisbursement,
@@ -204,3 +206,38 @@ def test_a_date_known_only_to_the_month_is_the_months_first_day(facility):
     with pytest.raises(ValidationError) as refused:
         services.disbursement_save(disbursement=payment)
     assert messages(refused.value)["value_date"] == [MONTH_PRECISION_DAY.format(date=datetime.date(2025, 5, 15))]
+
+
+# -- what a form checks on a draft is held again when a release publishes it
+
+
+def test_a_release_refuses_a_payment_paid_through_its_own_instrument_even_past_the_form(facility):
+    # Given a payment whose channel was set to its own instrument behind the service's back
+    # (as a concurrent move of its tranche would leave it)
+    payment = facility.disbursements.get()
+    Disbursement.objects.filter(pk=payment.pk).update(
+        paid_through=facility.component.instrument, status="draft", version=F("version") + 1
+    )
+    payment.refresh_from_db()
+    # When a reviewer publishes it, then the release is refused naming the payment and its tranche
+    with pytest.raises(ValidationError) as refused:
+        released(payment)
+    assert checks.PAID_THROUGH_OWN.format(payment="€3.2bn on 08 Aug 2025", tranche="4th instalment") in (
+        refused.value.messages
+    )
+
+
+def test_a_release_refuses_a_condition_whose_tranche_belongs_to_another_instrument(facility):
+    # Given a published loan, and a condition of the loan gating the Facility's tranche (set behind the form)
+    loan = InstrumentFactory(name="Support Loan")
+    released(loan)
+    condition = services.condition_save(condition=ConditionFactory.build(instrument=loan, title="Loan steps"))
+    Condition.objects.filter(pk=condition.pk).update(tranche=facility, version=F("version") + 1)
+    condition.refresh_from_db()
+    # When it is published, then the release is refused
+    with pytest.raises(ValidationError) as refused:
+        released(condition)
+    assert (
+        checks.TRANCHE_OF_OTHER_INSTRUMENT.format(model="Condition", record="Loan steps", tranche="4th instalment")
+        in refused.value.messages
+    )

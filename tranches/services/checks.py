@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, cast
 
-from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils.text import capfirst
 
 from ..models import (
@@ -108,6 +108,9 @@ PARENT_LINKS: tuple[tuple[type[Publishable], type[Publishable], str], ...] = (
     (Estimate, Instrument, "instrument_id"),
     (OpenQuestion, Instrument, "instrument_id"),
 )
+TRANCHE_OF_OTHER_INSTRUMENT = (
+    "{model} “{record}” would be published for the tranche “{tranche}”, which belongs to another instrument."
+)
 PAID_THROUGH_OWN = (
     "Payment {payment} of tranche “{tranche}” would be published as paid through its own instrument; "
     "“paid through” names another instrument, or stays empty."
@@ -139,15 +142,28 @@ def _parents(problems: list[str]) -> None:
             problems.append(
                 CITATION_ORPHAN.format(citation=row.id, what=what.replace("_", " "), target_id=getattr(row, fk))
             )
-    own_instrument = current(Component).filter(
-        id=Subquery(current(Tranche).filter(id=OuterRef(OuterRef("tranche_id"))).values("component_id")[:1])
-    )
-    through_own = current(Disbursement).filter(
-        paid_through_id__isnull=False, paid_through_id=Subquery(own_instrument.values("instrument_id")[:1])
-    )
-    for row in through_own.order_by("id")[:NAMED]:
+    for row in _against_own_instrument(current(Disbursement), "paid_through_id", equal=True):
         tranche = current(Tranche).filter(id=row.tranche_id).values_list("name", flat=True).first()
         problems.append(PAID_THROUGH_OWN.format(payment=_label(row), tranche=tranche))
+    for model in (Milestone, Condition):
+        for row in _against_own_instrument(current(model).filter(tranche_id__isnull=False), "instrument_id"):
+            tranche = current(Tranche).filter(id=row.tranche_id).values_list("name", flat=True).first()
+            problems.append(
+                TRANCHE_OF_OTHER_INSTRUMENT.format(
+                    model=capfirst(model._meta.verbose_name), record=_label(row), tranche=tranche
+                )
+            )
+
+
+def _against_own_instrument(rows: QuerySet[Any], field: str, *, equal: bool = False) -> list[Any]:
+    """The rows whose ``field`` (an instrument id) is (``equal``) or is not the instrument of their
+    tranche, as the published state has it: a rule a draft's form checks, held again at release
+    time, when a tranche may have moved to another component meanwhile. One query."""
+    component = current(Tranche).filter(id=OuterRef(OuterRef("tranche_id"))).values("component_id")[:1]
+    owner = Subquery(current(Component).filter(id=Subquery(component)).values("instrument_id")[:1])
+    rows = rows.filter(**{f"{field}__isnull": False}).annotate(owner=owner)
+    matched = rows.filter(owner=F(field)) if equal else rows.exclude(owner=F(field))
+    return list(matched.order_by("id")[:NAMED])
 
 
 def _money(problems: list[str], today: datetime.date) -> None:
