@@ -19,10 +19,15 @@ def migrate_to(targets: list[tuple[str, str]]) -> Any:
     return executor.loader.project_state(targets).apps
 
 
+def migrate_to_latest() -> None:
+    """Migrate the test database to the latest migration of every app (the schema the code reads)."""
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
 @pytest.fixture
 def back_to_the_latest_migration() -> Iterator[None]:
     """Later tests run on the latest schema, not on the one a test stopped at."""
     yield
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
+    migrate_to_latest()

@@ -11,7 +11,7 @@ import pytest
 from django.db.models import Exists, OuterRef
 
 from reports.figures import figures_build
-from tests.migrations import migrate_to
+from tests.migrations import migrate_to, migrate_to_latest
 from tranches import selectors
 from tranches.models import Component, Disbursement, Instrument, Purpose, Release, Source, Status, Tranche
 
@@ -95,7 +95,9 @@ def test_what_was_published_becomes_release_one_and_every_figure_is_the_same(bac
     assert Tranche.objects.get(name="Never published").status == Status.DRAFT
     # the purposes in use are the list reviewers start from
     assert sorted(Purpose.objects.values_list("name", flat=True)) == ["Air defence", "drones"]
-    # and the figures of Release 1 show what the public saw: €3.9bn paid of the €60bn defence
+    # and, once every later migration has run too, the figures of Release 1 (built by today's code)
+    # show what the public saw: €3.9bn paid of the €60bn defence
+    migrate_to_latest()
     payload, as_of = figures_build(release=release)
     (instrument,) = payload["instruments"]
     assert instrument["totals"]["disbursed"] == "3900000000.00"

@@ -107,7 +107,7 @@ class ReleaseViewSet(PublicReadOnlyViewSet):
                 response["Link"] = f'<{next_url}>; rel="next"'
         else:
             release.changes, release.next = page.changes, next_url
-            response = Response(ReleaseDetailSerializer(release).data)
+            response = Response(ReleaseDetailSerializer(release, context=self.get_serializer_context()).data)
         # A published release never changes: its detail may be kept as long as a snapshot permalink.
         patch_cache_control(response, public=True, max_age=settings.API_SNAPSHOT_MAX_AGE, immutable=True)
         return self.set_last_modified(response, release.published_at)
