@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format typecheck migrations-check check clean
+.PHONY: help run test lint format typecheck migrations-check messages check clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -54,6 +54,17 @@ typecheck: $(VENV)/.dev ## mypy with django-stubs and djangorestframework-stubs
 
 migrations-check: $(VENV)/.dev ## Fail if a model change has no migration
 	$(BIN)/python manage.py makemigrations --check --dry-run
+
+# Each app with a catalogue (<app>/locale/) is processed from its own directory, as Django documents
+# for an app's messages; the compiled .mo files are committed (a machine without gettext runs the site).
+LOCALE_APPS := $(patsubst %/locale/,%,$(wildcard */locale/))
+
+messages: $(VENV)/.dev ## Update every app's Ukrainian catalogue (<app>/locale/uk/) from the code and templates, and compile it (needs GNU gettext)
+	@for app in $(LOCALE_APPS); do \
+	  echo "$$app:"; \
+	  (cd $$app && ../$(BIN)/python ../manage.py makemessages --locale=uk --no-obsolete && \
+	   ../$(BIN)/python ../manage.py compilemessages --locale=uk) || exit 1; \
+	done
 
 check: lint typecheck migrations-check test ## Everything CI runs
 

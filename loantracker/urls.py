@@ -5,6 +5,7 @@ from typing import Any
 
 import drf_spectacular
 from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.http import HttpRequest
 from django.urls import include, path
@@ -54,8 +55,11 @@ urlpatterns = [
     # reports/health.py, docs/DEPLOY.md "Health checks".
     path("healthz/", HealthView.as_view(), name="healthz"),
     path("healthz/web/", WebHealthView.as_view(), name="healthz-web"),
-    path("", include("public.urls")),
 ]
+# The public pages in each language of settings.LANGUAGES, the language in the URL so that a link
+# keeps it: English (the default) unprefixed at /, /embed/…, /releases/N/ (the permalinks never
+# change), Ukrainian at /uk/…. The API, admin, feeds and downloads above stay unprefixed and English.
+urlpatterns += i18n_patterns(path("", include("public.urls")), prefix_default_language=False)
 
 # Under /api/, a 404 or 500 outside the API's views still answers in the API's one error format.
 handler404 = "public.api.handlers.page_not_found"

@@ -36,6 +36,7 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.cache import patch_cache_control
 from django.utils.http import http_date
+from django.utils.translation import get_language
 from django.views.decorators.http import condition
 
 logger = logging.getLogger(__name__)
@@ -84,10 +85,12 @@ def state_of(request: HttpRequest, read: Callable[[], State]) -> State:
 
 def variant(request: HttpRequest, view: str) -> tuple[Any, ...]:
     """What makes two requests for the same state the same answer: the view, path, sorted query,
-    the media type DRF negotiated from Accept (if any), host and scheme (absolute links in bodies)."""
+    the media type DRF negotiated from Accept (if any), host and scheme (absolute links in bodies),
+    and the language the answer is written in (a page's comes from its path, /uk/…; named here too
+    so that no English and Ukrainian answer can ever share an ETag or a kept body)."""
     query = tuple(sorted((name, tuple(values)) for name, values in request.GET.lists()))
     media = getattr(request, "accepted_media_type", None) or ""  # DRF's negotiation; pages have one type
-    return (view, request.path, query, str(media), request.get_host(), request.scheme)
+    return (view, request.path, query, str(media), request.get_host(), request.scheme, get_language())
 
 
 def answer_etag(state: State, shown_as: tuple[Any, ...]) -> str:

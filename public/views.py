@@ -11,10 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 from csp.decorators import csp_replace
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 from django.utils.cache import patch_cache_control
+from django.utils.translation import get_language, gettext_lazy
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_safe
 
@@ -22,10 +25,26 @@ from public import answers
 from public.api.renderers import csv_cells
 from public.api.selectors.snapshots import chart_state, release_state
 from reports import selectors
-from reports.charts import CHART_SLUGS, CHARTS_SCHEMA_VERSION, MAIN_CHART_SLUGS
+from reports.charts import CHART_SLUGS, CHARTS_SCHEMA_VERSION, MAIN_CHART_SLUGS, charts_for
 
 # A deployment that changes how the pages look gives them a new ETag and cache key by itself.
 PAGES_FINGERPRINT = answers.CODE_FINGERPRINT
+# The terms each chart uses, linked under it to their explanation on the methodology page (its
+# anchors, public/templates/public/methodology/).
+TERMS = {
+    "allocated": gettext_lazy("allocated"),
+    "committed": gettext_lazy("committed"),
+    "disbursed": gettext_lazy("disbursed"),
+    "as-of": gettext_lazy("as of"),
+    "grades": gettext_lazy("grades of sources"),
+}
+CHART_TERMS = {
+    "stages": ("allocated", "committed", "disbursed", "as-of", "grades"),
+    "pace": ("disbursed", "as-of", "grades"),
+    "purposes": ("committed", "disbursed", "as-of", "grades"),
+    "timeline": ("committed", "disbursed", "as-of", "grades"),
+    "conditions": ("disbursed", "as-of", "grades"),
+}
 NO_RELEASE = "There is no release {number}."
 NO_CHART = "No chart is called {chart!r}; the charts are {charts}."
 
@@ -76,6 +95,12 @@ def _charts_page(
     return HttpResponse(render_to_string(template, _context(request, payload, head, pinned, chart), request))
 
 
+def english_csv_url(name: str, args: list[Any]) -> str:
+    """A chart's CSV, unprefixed whatever the page's language: downloads stay in English."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return reverse(name, args=args)
+
+
 def _context(
     request: HttpRequest, payload: dict[str, Any], head: dict[str, Any], pinned: bool, only: str | None
 ) -> dict[str, Any]:
@@ -85,9 +110,11 @@ def _context(
     number = head["snapshot__release"]
     pin = ("release", [number]) if number is not None else ("snapshot", [snapshot_hash])
     permalink = request.build_absolute_uri(reverse(f"{pin[0]}-dashboard", args=pin[1]))
+    methodology = reverse("methodology")
     charts = []
+    in_language = charts_for(payload, get_language())
     for slug in [only] if only else CHART_SLUGS:
-        chart = dict(payload["charts"][slug])
+        chart = dict(in_language[slug])
         embed_url = request.build_absolute_uri(
             reverse(f"{pin[0]}-embed", args=[*pin[1], slug]) if pinned else reverse("embed", args=[slug])
         )
@@ -99,9 +126,10 @@ def _context(
                 f'<iframe src="{embed_url}" title="{chart["title"]}" width="100%" height="600" '
                 'style="border:0" loading="lazy"></iframe>'
             ),
-            csv_url=reverse(f"{pin[0]}-chart-csv", args=[*pin[1], slug]),
+            csv_url=english_csv_url(f"{pin[0]}-chart-csv", [*pin[1], slug]),
             permalink=f"{permalink}#chart-{slug}",
             cite_text=chart["cite"].replace("{url}", f"{permalink}#chart-{slug}"),
+            terms=[(f"{methodology}#{anchor}", TERMS[anchor]) for anchor in CHART_TERMS[slug]],
         )
         charts.append(chart)
     main = payload["instruments"][payload["main_instrument"]]
@@ -114,6 +142,8 @@ def _context(
         "conditions_chart": next((chart for chart in charts if chart["slug"] == "conditions"), None),
         "record": payload.get("record") or {},
         "instrument": main,
+        # Short names spelled out where the page shows them ("USL": the Ukraine Support Loan).
+        "instrument_names": {i["short_name"]: i["name"] for i in payload["instruments"].values()},
         "headline": main["headline"],
         "context_instruments": [
             {**i, "slug": slug} for slug, i in payload["instruments"].items() if slug != payload["main_instrument"]
@@ -159,7 +189,8 @@ def chart_csv(
     payload = selectors.chart_data_payload(head["pk"]) if head else None
     if head is None or payload is None or payload.get("schema_version") != CHARTS_SCHEMA_VERSION:
         return _unavailable(request, content_hash)
-    spec = payload["charts"].get(chart)
+    # A download stays English whatever the page's language: the default language's charts.
+    spec = charts_for(payload, settings.LANGUAGE_CODE).get(chart)
     if spec is None:
         return _unavailable(request, content_hash)
     columns = [column["key"] for column in spec["columns"]]

@@ -122,3 +122,16 @@ def axe_violations(page: Any) -> list[str]:
         f"{v['id']} ({v['impact']}): {', '.join(str(node['target']) for node in v['nodes'][:5])}"
         for v in results.response["violations"]
     ]
+
+
+def draw_every_chart(page: Any, timeout: int = 30_000) -> None:
+    """Scrolls each chart of ``page`` (a Playwright Page or Frame) into view, as a reader would, so
+    that charts.js loads plotly.js and draws it (charts are drawn only when they come near the
+    viewport), waits until ``body[data-charts-drawn=true]`` says every chart is drawn, and scrolls
+    back to the top."""
+    for chart in page.locator("[data-chart]").all():
+        chart.scroll_into_view_if_needed(timeout=timeout)
+        # two frames: the intersection observer sees the chart before the next one is scrolled to
+        chart.evaluate("element => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+    page.wait_for_selector("body[data-charts-drawn=true]", timeout=timeout)
+    page.evaluate("window.scrollTo(0, 0)")

@@ -2,6 +2,9 @@
 
 from decimal import Decimal
 
+from django.utils.formats import number_format
+from django.utils.translation import gettext
+
 CENT = Decimal("0.01")
 BILLION = Decimal(1_000_000_000)
 MILLION = Decimal(1_000_000)
@@ -20,3 +23,17 @@ def eur(amount: Decimal | None) -> str:
         if value >= unit and scaled == scaled.quantize(TENTH):
             return f"{sign}€{scaled:,.1f}{suffix}"
     return f"{sign}€{value.quantize(CENT):,}"
+
+
+def eur_compact(amount: Decimal) -> str:
+    """An amount as the pages show it, in the active language: € billions with two decimals, one
+    unit for every amount of a view ('€7.30bn', '€0.00bn'; in Ukrainian '7,30 млрд €')."""
+    number = number_format(amount / BILLION, decimal_pos=2, use_l10n=True, force_grouping=True)
+    return gettext("€%(amount)sbn") % {"amount": number}
+
+
+def eur_exact(amount: Decimal) -> str:
+    """An amount exact to the cent, as tables show it, in the active language ('€3,900,000,000.00';
+    in Ukrainian '3 900 000 000,00 €')."""
+    number = number_format(amount.quantize(CENT), decimal_pos=2, use_l10n=True, force_grouping=True)
+    return gettext("€%(amount)s") % {"amount": number}

@@ -16,14 +16,18 @@ from django.conf import settings
 
 from reports import services
 from reports.charts import CHART_SLUGS
-from tests.pages import DESKTOP, PHONE, SCREENSHOTS, axe_violations, vnu_errors
+from tests.pages import DESKTOP, PHONE, SCREENSHOTS, axe_violations, draw_every_chart, vnu_errors
 from tests.reports.conftest import new_tranche, refreshed
 from tranches.dataset import dataset_load
 from tranches.models import Release
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PAGES = ["/", *(f"/embed/{slug}/" for slug in CHART_SLUGS), "/releases/1/"]
+PAGES = [  # in English and in Ukrainian
+    f"{language}{path}"
+    for language in ("", "/uk")
+    for path in ["/", *(f"/embed/{slug}/" for slug in CHART_SLUGS), "/releases/1/"]
+]
 
 
 def shipped_dataset_charted() -> Release:
@@ -52,7 +56,7 @@ def test_the_page_is_valid_html_and_has_no_accessibility_violation_on_a_phone_or
             response = page.goto(f"{live_server.url}{path}")
             assert response is not None
             assert response.status == 200, f"{path} answered {response.status}"
-            page.wait_for_selector("body[data-charts-drawn=true]", timeout=30_000)
+            draw_every_chart(page)
             if size is PHONE:
                 SCREENSHOTS.mkdir(parents=True, exist_ok=True)
                 page.screenshot(path=str(SCREENSHOTS / f"{screenshot_name(path)}-375.png"), full_page=True)
@@ -85,7 +89,8 @@ def test_every_page_and_embed_says_which_release_it_shows_and_when_it_was_publis
     services.chart_data_refresh(snapshot_id=refreshed().pk)
     second = Release.objects.get(number=2)
     # When a reader opens the latest pages and those of release 1
-    pages = {second: PAGES[:-1], first: ["/releases/1/", *(f"/releases/1/embed/{slug}/" for slug in CHART_SLUGS)]}
+    latest = [path for path in PAGES if not path.startswith(("/uk/", "/releases/"))]  # in English
+    pages = {second: latest, first: ["/releases/1/", *(f"/releases/1/embed/{slug}/" for slug in CHART_SLUGS)]}
     for release, paths in pages.items():
         published = release.published_at.astimezone(datetime.UTC)
         for path in paths:

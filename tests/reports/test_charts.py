@@ -61,13 +61,12 @@ def test_the_stages_chart_draws_the_snapshots_component_totals(charted: FigureSn
 def test_the_pace_chart_draws_cumulative_payments_against_the_straight_line(charted: FigureSnapshot) -> None:
     chart = charts_of(charted)["pace"]
     paid, pace = chart["figure"]["data"]
-    months = usl(charted)["cumulative_by_month"]
     as_of = datetime.date.fromisoformat(charted.payload["as_of"][:10])
-    cumulative = [Decimal(m["cumulative"]) for m in months]
-    # Nothing before the period; each month's total at its end; flat from the last payment to as-of.
-    assert [drawn(y) for y in paid["y"]] == [Decimal(0), *cumulative, cumulative[-1]]
-    assert paid["x"][1] == "2026-06-30"
-    assert paid["x"][-1] == as_of.isoformat()
+    # Nothing before the period; the running total on each payment's value date (€3.2bn on 25 June,
+    # €3.9bn more on 30 June); flat from the last payment to as-of, ending at the month's total.
+    assert paid["x"] == ["2026-01-01", "2026-06-25", "2026-06-30", as_of.isoformat()]
+    assert [drawn(y) for y in paid["y"]] == [0, Decimal("3200000000"), Decimal("7100000000"), Decimal("7100000000")]
+    assert drawn(paid["y"][-1]) == Decimal(usl(charted)["cumulative_by_month"][-1]["cumulative"])
     assert pace["x"][0] == "2026-01-01"
     assert pace["x"][-1] == "2027-12-31"
     assert drawn(pace["y"][-1]) == Decimal("90000000000")
@@ -77,6 +76,18 @@ def test_the_pace_chart_draws_cumulative_payments_against_the_straight_line(char
     pace_rows = [row for row in chart["rows"] if row[0] == "Straight line to the end"]
     assert Decimal(pace_rows[1][2]) == (Decimal("90000000000") * share).quantize(Decimal("0.01"))
     assert [drawn(y) for y in pace["y"]] == [Decimal(row[2]) for row in pace_rows]
+
+
+def test_on_a_payment_day_the_pace_chart_shows_that_days_payment(charted: FigureSnapshot) -> None:
+    # Given the shipped record: €3.2bn paid on 25 June 2026, €3.9bn on 30 June 2026
+    chart = charts_of(charted)["pace"]
+    # When a reader hovers over 25 June or reads the chart's table
+    paid = chart["figure"]["data"][0]
+    on_the_day = paid["x"].index("2026-06-25")
+    # Then the line has stepped up by that day's payment (it showed €0 until the month's end before)
+    assert paid["customdata"][on_the_day] == "€3.20bn"
+    assert ["Disbursed, cumulative", "2026-06-25", "3200000000.00"] in chart["rows"]
+    assert "stepping up at each payment" in chart["description"]
 
 
 def test_the_purposes_chart_draws_each_purposes_money(charted: FigureSnapshot) -> None:
@@ -125,7 +136,7 @@ def test_every_chart_has_its_title_as_of_source_and_citation(charted: FigureSnap
 def test_markup_in_the_data_is_escaped_for_plotly(charted: FigureSnapshot) -> None:
     timeline = charts_of(charted)["timeline"]["figure"]["data"]
     labels = {label for trace in timeline for label in trace["y"] if label}
-    assert "&lt;script&gt;alert(1)&lt;/script&gt; (€1.5bn)" in labels
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; (€1.50bn)" in labels
     assert not any("<script>" in label for label in labels)
     purposes = charts_of(charted)["purposes"]["figure"]["data"][0]["y"]
     assert "&lt;b&gt;air&lt;/b&gt; &amp; sea" in purposes
@@ -155,12 +166,12 @@ def test_the_dashboard_shows_the_headline_charts_and_sources(client: Any, charte
     response = client.get("/")
     assert response.status_code == 200
     html = response.content.decode()
-    assert "€7.1bn of €90.0bn paid" in html
+    assert "€7.10bn of €90.00bn paid" in html
     for slug in CHART_SLUGS:
         assert f'id="figure-{slug}-json"' in html
         assert f'href="/releases/{charted.release_id}/charts/{slug}.csv"' in html
         assert f"http://testserver/embed/{slug}/" in html
-    assert "Conflicting claim: €5.9bn" in html  # the €3.9bn vs €5.9bn claims both shown
+    assert "Conflicting claim: €5.90bn" in html  # the €3.9bn vs €5.9bn claims both shown
     assert "30 Jun 2026" in html  # the last payment
     assert response["Cache-Control"] == "public, max-age=60"
     assert response["X-Frame-Options"] == "DENY"

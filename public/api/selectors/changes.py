@@ -32,6 +32,7 @@ from tranches.models import (
     Source,
     Tranche,
 )
+from tranches.money import eur_exact
 from tranches.selectors import release_as_of
 
 # The public fields of each model, in the order a change lists them. Status, versions, timestamps,
@@ -335,7 +336,7 @@ def _text(model: type[Publishable], name: str, value: Any, row: dict[str, Any], 
         return "yes" if value else "no"
     if isinstance(value, Decimal):
         currency = "EUR" if name in EUR_AMOUNTS else (row.get(f"{prefix}{AMOUNT_CURRENCY.get(name, '')}") or "")
-        return f"€{value:,.2f}" if currency == "EUR" else f"{currency} {value:,.2f}".strip()
+        return eur_exact(value) if currency == "EUR" else f"{currency} {value:,.2f}".strip()
     if isinstance(value, datetime.date):
         return day_text(value)
     choices = getattr(model._meta.get_field(name), "choices", None)
