@@ -1,12 +1,14 @@
 """The plotly.js the pages load: the vendored partial bundle (public/vendor-src/README.md), found at
-the path the templates ask for, small enough over the wire, at the plotly.js version of the Python
-package that builds the figures, and with a trace module for every trace the charts draw."""
+the path charts.js fetches it from when a chart comes near (the data-plotly-src of its <script>; the
+bundle is no script of the page itself), small enough over the wire, at the plotly.js version of the
+Python package that builds the figures, and with a trace module for every trace the charts draw."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
+import lxml.html
 import plotly
 import pytest
 from django.contrib.staticfiles import finders
@@ -68,7 +70,19 @@ def test_every_trace_the_charts_draw_has_its_module_in_the_bundle(charted: Figur
 
 
 def test_the_vendored_bundle_is_what_the_static_url_serves(client, db) -> None:
-    # The templates' <script src> (static 'public/vendor/plotly.min.js') answers with the bundle.
+    # The URL charts.js loads the bundle from (static 'public/vendor/plotly.min.js') answers with it.
     response = client.get(f"/static/{BUNDLE}")
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == served()
+
+
+@pytest.mark.django_db
+def test_a_page_loads_only_charts_js_which_names_the_bundle_to_fetch_when_a_chart_comes_near(client) -> None:
+    # Given a public page (here the one shown before any figures exist: it has the same <head>)
+    page = lxml.html.fromstring(client.get("/").content)
+    # Then its only script is charts.js, deferred, and plotly.js is not loaded with the page: charts.js
+    # fetches it from data-plotly-src (the static files' URL) when the first chart comes near
+    scripts = page.xpath("//script[@src]")
+    assert [script.get("src") for script in scripts] == ["/static/public/charts.js"]
+    assert scripts[0].get("defer") is not None
+    assert scripts[0].get("data-plotly-src") == f"/static/{BUNDLE}"
