@@ -181,6 +181,7 @@ def _tranche_rows(instrument: dict[str, Any], payload: dict[str, Any]) -> dict[s
                     {
                         **{k: p[k] for k in payment_keys},
                         "when": payment_when(p["value_date"], p.get("value_date_precision")),
+                        "precision": p.get("value_date_precision") or "day",
                         "paid_through": short_names.get(p.get("paid_through_id"), ""),
                     }
                     for p in payments_of.get(t["id"], [])

@@ -477,6 +477,7 @@ def _conditions(payload: dict[str, Any], claims: dict[tuple[str, int], list[dict
                 "assessed": day_text(row["assessed_on"]),
                 "recoverable": day_text(row["recoverable_until"]),
                 "paid_on": payment_date_text(tranche.get("last_value_date")) if row["payment_count"] else "",
+                "paid_value_date": tranche.get("last_value_date") if row["payment_count"] else None,
                 "conditions": conditions,
                 "sources": [claim for c in conditions for claim in c["sources"]],
             }
@@ -523,6 +524,9 @@ def _milestones(
                     "planned_on": tranche["planned_on"],
                     "planned": day_text(tranche["planned_on"]),
                     "disbursed": payment_date_text(paid_on, precision.get(tranche["id"], "day")) if paid_on else "",
+                    # the same date for the pages, which write it in their language
+                    "disbursed_on": paid_on,
+                    "disbursed_precision": precision.get(tranche["id"], "day"),
                     "days": late,
                     "sources": claims.get(("tranche", tranche["id"]), []),
                 }

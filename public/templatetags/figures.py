@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 import re
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django import template
 from django.utils.formats import date_format, number_format
@@ -85,35 +86,11 @@ def month(value: str | datetime.date | None) -> str:
 
 
 @register.filter
-def paid_when(payment: dict[str, object]) -> str:
-    """When a payment was paid, as exactly as the sources know it, to follow its amount: 'on 25 Jun
-    2026', 'in Jun 2026' (only the month is known), 'around 25 Jun 2026'. The precision is the
-    payment's own, or read from the English text the stored record carries ('in …', 'around …')."""
-    value = payment.get("value_date")
-    if not isinstance(value, str):
-        return str(payment.get("when") or "")
-    precision = payment.get("precision")
-    if precision is None:
-        when = str(payment.get("when") or "")
-        precision = "month" if when.startswith("in ") else "approximate" if when.startswith("around ") else "day"
-    if precision == "month":
-        # Translators: a Django date format for a month inside a sentence ('in Jun 2026'; Ukrainian
-        # uses the genitive, E: 'протягом червня 2026').
-        within = date_format(datetime.date.fromisoformat(value[:10]), pgettext("month in a sentence", "M Y"))
-        return gettext("in %(month)s") % {"month": within}
-    if precision == "approximate":
-        return gettext("around %(day)s") % {"day": day(value)}
-    return gettext("on %(day)s") % {"day": day(value)}
-
-
-@register.filter
-def paid_date(payment: dict[str, object]) -> str:
-    """A payment's value date alone, as exactly as the sources know it: '25 Jun 2026', 'Jun 2026',
-    'around 25 Jun 2026'."""
-    value = payment.get("value_date")
-    if not isinstance(value, str):
-        return str(payment.get("date") or "")
-    precision = payment.get("precision") or "day"
+def dated(value: str | None, precision: str | None = "day") -> str:
+    """A payment's value date alone, as exactly as the sources know it (``precision``: day, month,
+    approximate): '25 Jun 2026', 'Jun 2026', 'around 25 Jun 2026'; '' when there is none."""
+    if not value:
+        return ""
     if precision == "month":
         return month(value)
     if precision == "approximate":
@@ -122,22 +99,26 @@ def paid_date(payment: dict[str, object]) -> str:
 
 
 @register.filter
-def record_day(text: str | None) -> str:
-    """A date the stored record carries as English text ('25 Jun 2026', 'Jun 2026' when only the
-    month is known, 'around 25 Jun 2026'; reports.instruments.payment_date_text) in the active
-    language; any other text as it is."""
-    if not text:
+def paid_date(payment: dict[str, Any]) -> str:
+    """``dated`` of a payment of the stored record (its ``value_date`` and ``precision``)."""
+    return dated(payment.get("value_date"), payment.get("precision") or "day")
+
+
+@register.filter
+def paid_when(payment: dict[str, Any]) -> str:
+    """When a payment was paid, to follow its amount: 'on 25 Jun 2026', 'in Jun 2026' (only the
+    month is known), 'around 25 Jun 2026'."""
+    value, precision = payment.get("value_date"), payment.get("precision") or "day"
+    if not value:
         return ""
-    around = text.startswith("around ")
-    bare = text.removeprefix("around ")
-    for pattern, shown in (("%d %b %Y", day), ("%b %Y", month)):
-        try:
-            date = datetime.datetime.strptime(bare, pattern).date()  # noqa: DTZ007 (a date, no time)
-        except ValueError:
-            continue
-        text = shown(date)
-        return gettext("around %(day)s") % {"day": text} if around else text
-    return text
+    if precision == "month":
+        # Translators: a Django date format for a month inside a sentence ('in Jun 2026'; Ukrainian
+        # uses the genitive, E: 'протягом червня 2026').
+        within = date_format(datetime.date.fromisoformat(value[:10]), pgettext("month in a sentence", "M Y"))
+        return gettext("in %(month)s") % {"month": within}
+    if precision == "approximate":
+        return gettext("around %(day)s") % {"day": day(value)}
+    return gettext("on %(day)s") % {"day": day(value)}
 
 
 @register.filter
