@@ -125,6 +125,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # it and one URL is always one language; numbers and dates follow Django's formats of each.
 LANGUAGE_CODE = "en-gb"
 LANGUAGES = [("en-gb", "English"), ("uk", "Українська")]
+# The project's own templates (404) have their catalogue here; each app has its own <app>/locale/.
+LOCALE_PATHS = [BASE_DIR / "loantracker" / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

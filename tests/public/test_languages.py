@@ -204,3 +204,15 @@ def test_an_address_without_a_language_answers_in_english_whatever_the_browser_p
     assert "Accept-Language" not in answer["Vary"]
     # while what it does vary by is still said
     assert kept in [field.strip() for field in answer["Vary"].split(",")]
+
+
+def test_a_page_not_found_says_so_in_the_language_of_its_address(client, db):
+    # When a reader follows a broken link, in English and in Ukrainian
+    english = client.get("/releases/1/no-such-page/")
+    ukrainian = client.get("/uk/releases/1/no-such-page/")
+
+    # Then each is a 404 page in the address's language, linking to the readable pages
+    assert english.status_code == ukrainian.status_code == 404
+    assert "<h1>Not found</h1>" in english.content.decode()
+    assert "<h1>Сторінку не знайдено</h1>" in ukrainian.content.decode()
+    assert 'href="/uk/releases/"' in ukrainian.content.decode()
