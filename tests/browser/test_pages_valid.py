@@ -97,7 +97,9 @@ def test_every_page_and_embed_says_which_release_it_shows_and_when_it_was_publis
             text, links, when = release_stamp(client, path)
             # Then each names the release it shows and the minute it was published, linking to that release
             assert f"Release {release.number}, published {published:%-d %b %Y %H:%M} UTC" in text, f"{path}: {text!r}"
-            assert links == [f"http://testserver/releases/{release.number}/"], path
+            assert links[0] == f"http://testserver/releases/{release.number}/", path
+            # and to what the release published, in words
+            assert links[1:] == [f"/releases/{release.number}/about/"], path
             assert when == f"{published:%Y-%m-%dT%H:%M:%S}Z", path
 
 
