@@ -48,7 +48,8 @@ def test_markup_in_a_tranche_name_is_shown_as_text_and_never_runs(watched_page: 
     page = open_dashboard(watched_page)
     # The timeline labels each row above it (an annotation, wrapped on a narrow plot)
     labels = " ".join(page.locator("#figure-timeline .annotation-text").all_text_contents())
-    assert HOSTILE_NAME in labels and "(€1.50bn)" in labels, labels
+    assert HOSTILE_NAME in labels, labels
+    assert "(€1.50bn)" in labels, labels
     assert HOSTILE_NAME in page.locator(".tranche h3").all_inner_texts()
     assert "<b>air</b> & sea" in page.locator("#figure-purposes .ytick text").all_text_contents()
     assert dialogs == []
