@@ -86,6 +86,22 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Swagger UI's configuration, as JavaScript (drf-spectacular passes a string through unchanged and
+    # serves it from this origin, /api/docs/?script, so the strict Content-Security-Policy holds). It
+    # replaces drf-spectacular's default, {"deepLinking": True}, for a page without axe-core violations
+    # (issue 14; loantracker/static/api-docs.css does the colours):
+    # - deepLinking off: with it each operation's <button> holds an <a href="#/tag/operation">, a link
+    #   in a button that a keyboard or a screen reader cannot reach (nested-interactive).
+    # - syntaxHighlight "obsidian": agate, the default, draws numbers #d36363 on #333333 (3.45:1);
+    #   obsidian, arta, tomorrow-night and idea pass at 4.5:1, monokai and nord do not.
+    # - plugins: loantracker/static/api-docs.js (loaded by the template before this script), where
+    #   Swagger UI's markup lacks a landmark, a heading level, labels and a button's name. This list
+    #   replaces drf-spectacular's, empty without authentication (the API has none).
+    "SWAGGER_UI_SETTINGS": """{
+  deepLinking: false,
+  syntaxHighlight: { activated: true, theme: "obsidian" },
+  plugins: [window.ApiDocsAccessible],
+}""",
     "ENUM_NAME_OVERRIDES": {
         "StageEnum": "tranches.models.Stage",
         "GradeEnum": "tranches.models.Grade",
