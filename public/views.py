@@ -24,6 +24,7 @@ from django.views.decorators.http import require_safe
 from public import answers
 from public.api.renderers import csv_cells
 from public.api.selectors.snapshots import chart_state, release_state
+from public.sketches import sketch
 from reports import selectors
 from reports.charts import CHART_SLUGS, CHARTS_SCHEMA_VERSION, MAIN_CHART_SLUGS, charts_for
 
@@ -121,6 +122,7 @@ def _context(
         chart.update(
             figure_id=f"figure-{slug}",
             figure_json_id=f"figure-{slug}-json",
+            sketch=sketch(chart["figure"]),
             embed_url=embed_url,
             embed_snippet=(
                 f'<iframe src="{embed_url}" title="{chart["title"]}" width="100%" height="600" '

@@ -125,11 +125,14 @@ def axe_violations(page: Any) -> list[str]:
 
 
 def draw_every_chart(page: Any, timeout: int = 30_000) -> None:
-    """Scrolls each chart of ``page`` (a Playwright Page or Frame) into view, as a reader would, so
-    that charts.js loads plotly.js and draws it (charts are drawn only when they come near the
-    viewport), waits until ``body[data-charts-drawn=true]`` says every chart is drawn, and scrolls
-    back to the top."""
-    for chart in page.locator("[data-chart]").all():
+    """Points at the first chart and scrolls each chart of ``page`` (a Playwright Page or Frame) into
+    view, as a reader would, so that charts.js loads plotly.js (only once the reader points, touches,
+    scrolls or types) and draws each chart (only when it comes near the viewport), waits until
+    ``body[data-charts-drawn=true]`` says every chart is drawn, and scrolls back to the top."""
+    charts = page.locator("[data-chart]").all()
+    if charts:
+        charts[0].hover(timeout=timeout)
+    for chart in charts:
         chart.scroll_into_view_if_needed(timeout=timeout)
         # two frames: the intersection observer sees the chart before the next one is scrolled to
         chart.evaluate("element => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")

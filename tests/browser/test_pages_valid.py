@@ -56,6 +56,8 @@ def test_the_page_is_valid_html_and_has_no_accessibility_violation_on_a_phone_or
             response = page.goto(f"{live_server.url}{path}")
             assert response is not None
             assert response.status == 200, f"{path} answered {response.status}"
+            # The charts as the server sketched them, before the reader touches the page
+            found[f"axe at {size['width']} px, sketched"] = axe_violations(page)
             draw_every_chart(page)
             if size is PHONE:
                 SCREENSHOTS.mkdir(parents=True, exist_ok=True)

@@ -5,8 +5,10 @@ Ukrainian, whose words are longer), read from the element
 boxes the browser lays out: the page never scrolls sideways, the headline cards neither overlap nor
 clip their figures, every table fits or scrolls in a region the keyboard can reach, and inside each
 drawn chart the legend and the axis titles keep apart, no y tick label is cut at the left edge and
-the plot area keeps at least 150 px on a phone. And plotly.js is not part of the page load: it is
-fetched when the first chart comes near the viewport, and a PNG asked for before then still arrives."""
+the plot area keeps at least 150 px on a phone. Before the reader touches the page, each chart is
+the server's sketch of it, whose labels keep apart and inside the plot. And plotly.js is not part of
+the page load: it is fetched when the reader first points, touches, scrolls or types, and a PNG
+asked for before then still arrives."""
 
 from __future__ import annotations
 
@@ -68,6 +70,29 @@ PAGE_PROBLEMS = """() => {
   return problems;
 }"""
 
+# The server's sketches of the charts (before plotly.js): tick labels apart and inside the plot.
+SKETCH_PROBLEMS = """() => {
+  const problems = [];
+  document.querySelectorAll(".sketch").forEach((sketch) => {
+    const plot = sketch.closest(".plot").getBoundingClientRect();
+    const texts = [...sketch.querySelectorAll("text")]
+      .map((text) => [text.textContent, text.getBoundingClientRect()]);
+    texts.forEach(([label, r], i) => {
+      if (r.left < plot.left - 1 || r.right > plot.right + 1) {
+        const across = `${r.left.toFixed(0)}–${r.right.toFixed(0)} px`;
+        problems.push(`${sketch.parentElement.id}: "${label}" runs out of the plot (${across})`);
+      }
+      texts.slice(i + 1).forEach(([other, o]) => {
+        const across = Math.min(r.right, o.right) - Math.max(r.left, o.left);
+        if (across > 1 && Math.min(r.bottom, o.bottom) - Math.max(r.top, o.top) > 1) {
+          problems.push(`${sketch.parentElement.id}: "${label}" overlaps "${other}"`);
+        }
+      });
+    });
+  });
+  return problems;
+}"""
+
 # Each drawn chart's boxes: legend against axis titles, y tick labels against the svg's left edge,
 # the width of the plot area.
 CHART_BOXES = """(plot) => {
@@ -119,14 +144,16 @@ def chart_problems(boxes: dict[str, Any], slug: str, phone: bool) -> list[str]:
     return problems
 
 
-def opened(browser: Any, live_server: Any, path: str, size: dict[str, int]) -> tuple[Any, Any]:
-    """A new browser context at ``size`` on ``path``, every chart drawn (scrolled to, as a reader would)."""
+def opened(browser: Any, live_server: Any, path: str, size: dict[str, int], drawn: bool = True) -> tuple[Any, Any]:
+    """A new browser context at ``size`` on ``path``, every chart drawn (pointed at and scrolled to,
+    as a reader would) unless ``drawn`` is false (the server's sketches, before the reader touches it)."""
     context = browser.new_context(viewport=size, is_mobile=size is PHONE, has_touch=size is PHONE)
     page = context.new_page()
     response = page.goto(f"{live_server.url}{path}")
     assert response is not None
     assert response.status == 200, f"{path} answered {response.status}"
-    draw_every_chart(page)
+    if drawn:
+        draw_every_chart(page)
     return context, page
 
 
@@ -138,10 +165,13 @@ def test_the_page_never_scrolls_sideways_and_its_cards_and_tables_fit(
     shipped_dataset_charted()
     found: dict[str, list[str]] = {}
     for size in (PHONE, DESKTOP):
-        # When a reader opens the page on a phone and on a desktop, and unfolds every data table
-        context, page = opened(browser, live_server, path, size)
+        # When a reader opens the page on a phone and on a desktop, and unfolds every data table,
+        # before they touch it (the server's sketches) and after (every chart drawn)
+        context, page = opened(browser, live_server, path, size, drawn=False)
         try:
             page.evaluate("document.querySelectorAll('details').forEach((details) => { details.open = true; })")
+            found[f"{size['width']} px, sketched"] = page.evaluate(PAGE_PROBLEMS) + page.evaluate(SKETCH_PROBLEMS)
+            draw_every_chart(page)
             found[f"{size['width']} px"] = page.evaluate(PAGE_PROBLEMS)
         finally:
             context.close()
@@ -174,37 +204,48 @@ def test_each_chart_keeps_its_legend_titles_and_tick_labels_apart_and_readable(
     assert not problems, f"{path}: " + json.dumps(problems, indent=1, ensure_ascii=False)
 
 
-def test_plotly_js_is_fetched_only_when_a_chart_comes_near_and_a_png_asked_for_before_still_arrives(
+def test_plotly_js_waits_for_the_reader_and_each_chart_shows_its_sketch_until_then(
     browser: Any, live_server: Any
 ) -> None:
-    # Given the shipped dataset, and a short phone screen: no chart within a screen of the top of /
+    # Given the shipped dataset on a phone
     shipped_dataset_charted()
-    context = browser.new_context(viewport={"width": 375, "height": 300}, accept_downloads=True)
+    context = browser.new_context(viewport={"width": 375, "height": 740}, accept_downloads=True)
     try:
         page = context.new_page()
         fetched: list[str] = []
         page.on("request", lambda request: fetched.append(request.url.rsplit("/", 1)[-1]))
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
-        # When a reader opens the page
-        page.goto(f"{live_server.url}/")
+        # When a reader follows a link to the first chart (the page opens scrolled to it) and has not
+        # touched the page yet
+        first = CHART_SLUGS[0]
+        page.goto(f"{live_server.url}/#chart-{first}")
         page.wait_for_load_state("networkidle")
-        # Then the page loaded without plotly.js, and no chart is drawn yet
+        # Then the page loaded without plotly.js, and every chart shows the server's sketch of it
         assert [name for name in fetched if name.startswith("plotly")] == []
         assert page.locator("[data-chart][data-drawn=true]").count() == 0
-        # When they ask for the last chart's PNG before scrolling to it
+        for plot in page.locator("[data-chart]").all():
+            assert plot.locator(".sketch").is_visible()
+            assert plot.locator(".sketch rect, .sketch line").count() > 0, plot.get_attribute("id")
+        sketch_box = page.locator(f"#figure-{first} .sketch").bounding_box()
+        assert sketch_box is not None
+        assert 0 <= sketch_box["y"] < 740, "the chart linked to is in view"
+        # When they ask for the last chart's PNG before touching the page otherwise
         last = CHART_SLUGS[-1]
         with page.expect_download(timeout=30_000) as download_info:
             page.evaluate(f"document.querySelector('#chart-{last} button[data-png]').click()")
-        # Then plotly.js is fetched once, that chart is drawn and its PNG arrives
+        # Then plotly.js is fetched once, that chart is drawn in its sketch's place and its PNG arrives
         assert len([name for name in fetched if name.startswith("plotly")]) == 1
         assert page.locator(f"#figure-{last}").get_attribute("data-drawn") == "true"
+        assert page.locator(f"#figure-{last} .sketch").count() == 0
         assert download_info.value.suggested_filename.startswith(f"{last}-")
-        # and the charts the reader has not come near are still not drawn
-        assert page.locator(f"#figure-{CHART_SLUGS[0]}").get_attribute("data-drawn") is None
+        # and the chart in view still shows its sketch
+        assert page.locator(f"#figure-{first}").get_attribute("data-drawn") is None
         assert page.locator("body[data-charts-drawn=true]").count() == 0
-        # When they scroll through the page, every chart is drawn, with plotly.js still fetched once
+        # When they point at the page and scroll through it, every chart is drawn, no sketch is left,
+        # and plotly.js was still fetched once
         draw_every_chart(page)
+        assert page.locator(".sketch").count() == 0
         assert len([name for name in fetched if name.startswith("plotly")]) == 1
         assert errors == []
     finally:

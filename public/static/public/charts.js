@@ -1,10 +1,12 @@
-/* Draws the charts of the public pages from the figure JSON the server put in
+/* Draws the charts of the public pages with plotly.js from the figure JSON the server put in
    <script type="application/json"> blocks (no inline scripts: the Content-Security-Policy holds),
-   and wires the PNG and copy buttons. Loaded with `defer` and nothing else: plotly.js (about 1 MB to
-   parse) is fetched only when the first chart comes within a screen of the viewport, from the URL in
-   this script's data-plotly-src (the static-files manifest name), and each chart is drawn when it
-   comes near, one per idle callback or animation frame, so that no long task draws them all at once.
-   Until then the plot keeps its height (no layout shift) and the data table below holds its numbers.
+   and wires the PNG and copy buttons. Loaded with `defer` and nothing else. Until a chart is drawn,
+   its plot shows the server's sketch of it (public/sketches.py) and its data table holds its numbers.
+   plotly.js blocks a phone's main thread for about half a second as it starts (docs/BENCHMARKS.md), so
+   it is fetched, from the URL in this script's data-plotly-src (the static-files manifest name), only
+   once the reader first touches, points at, scrolls or types on the page, or asks for a PNG; then
+   each chart is drawn when it comes within a screen of the viewport, one per idle callback or
+   animation frame, so that no long task draws them all at once.
    body[data-charts-drawn=true] says every chart of the page is drawn. */
 (function () {
   "use strict";
@@ -46,8 +48,8 @@
     return figures[element.id];
   }
 
-  // The plot keeps the height its figure will have, before plotly.js draws it (CSS holds 360 px, the
-  // usual one, until then), so nothing moves when it is drawn.
+  // The plot takes the height its figure will have as the sketch gives way, so that the page below
+  // does not move twice while plotly.js draws it.
   function reserveHeight(element) {
     var height = figureOf(element).layout.height;
     if (height) {
@@ -84,6 +86,8 @@
     if (!drawing[element.id]) {
       drawing[element.id] = loadPlotly().then(function (Plotly) {
         var figure = figureOf(element);
+        reserveHeight(element);
+        element.replaceChildren(); // the sketch gives way to the drawn chart
         return Plotly.newPlot(element, figure.data, figure.layout, config);
       }).then(function () {
         element.dataset.drawn = "true";
@@ -118,7 +122,6 @@
   }
 
   function nearViewport(element) {
-    reserveHeight(element);
     queue.push(element);
     pump();
   }
@@ -155,19 +158,34 @@
     }
   });
 
+  // Charts are drawn as they come near the viewport, once the reader has shown up.
+  function observe() {
+    if ("IntersectionObserver" in window) {
+      var observer = new IntersectionObserver(function (entries) {
+        entries.forEach(function (entry) {
+          if (entry.isIntersecting) {
+            observer.unobserve(entry.target);
+            nearViewport(entry.target);
+          }
+        });
+      }, { rootMargin: "100% 0px 100% 0px" });
+      charts.forEach(function (element) { observer.observe(element); });
+    } else {
+      charts.forEach(nearViewport);
+    }
+  }
+
+  var INTERACTIONS = ["pointerdown", "pointermove", "touchstart", "wheel", "keydown"];
+  function firstInteraction() {
+    INTERACTIONS.forEach(function (name) { window.removeEventListener(name, firstInteraction, true); });
+    observe();
+  }
+
   if (charts.length === 0) {
     document.body.dataset.chartsDrawn = "true";
-  } else if ("IntersectionObserver" in window) {
-    var observer = new IntersectionObserver(function (entries) {
-      entries.forEach(function (entry) {
-        if (entry.isIntersecting) {
-          observer.unobserve(entry.target);
-          nearViewport(entry.target);
-        }
-      });
-    }, { rootMargin: "100% 0px 100% 0px" });
-    charts.forEach(function (element) { observer.observe(element); });
   } else {
-    charts.forEach(nearViewport);
+    INTERACTIONS.forEach(function (name) {
+      window.addEventListener(name, firstInteraction, { capture: true, passive: true });
+    });
   }
 })();
