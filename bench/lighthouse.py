@@ -17,6 +17,9 @@ collectstatic (whitenoise writes the .gz and .br) and starts gunicorn with bench
 production settings on loopback. Then Lighthouse runs ``--runs`` times per page and preset; the
 run with the median performance score is reported, each target with PASS or MISS, and for each
 miss the audits that cost points. The JSON reports are kept in ``--reports`` (artifacts/lighthouse/).
+Lighthouse never touches a page, and the pages fetch plotly.js only at the reader's first touch, so
+each page is then measured by bench/first_touch.py too: the main thread blocked at load and after
+that touch, side by side (``--no-first-touch`` skips it).
 Scores on a shared, busy machine move from run to run: the load average is printed with them.
 Nothing here is asserted by the test suite.
 """
@@ -36,6 +39,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench import first_touch
 from bench.run import PYTHON, ROOT, _admin_conninfo, _get, _run, _sql, _version, _with_database, gunicorn
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/loantracker"
@@ -223,6 +227,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reports", type=Path, default=ROOT / "artifacts" / "lighthouse", help="the JSON reports")
     parser.add_argument("--markdown", type=Path, help="also write the tables here (docs/BENCHMARKS.md)")
     parser.add_argument("--json", type=Path, help="also write every number here")
+    parser.add_argument("--no-first-touch", action="store_true", help="skip bench/first_touch.py's measure of "
+                        "what plotly.js costs at the reader's first touch")  # fmt: skip
     parser.add_argument(
         "--chrome-flags", default="--headless=new --no-sandbox", help="passed to chromium (default: %(default)s)"
     )
@@ -264,6 +270,7 @@ def main(argv: list[str] | None = None) -> int:
         "load_before": " ".join(f"{load:.1f}" for load in os.getloadavg()),
     }
     results: list[Result] = []
+    touches: list[tuple[str, first_touch.Touch]] = []
     try:
         prepare(env, conninfo, name, args.reuse)
         if args.static and (static_root / "staticfiles.json").exists():
@@ -282,13 +289,20 @@ def main(argv: list[str] | None = None) -> int:
                     results.append(result)
                     scores = ", ".join(f"{k} {v}" for k, v in result.scores.items())
                     print(f"  {scores}; JS {result.js_bytes:,} B; performance runs {result.runs}", flush=True)
+                if not args.no_first_touch:
+                    print(f"· plotly.js at the first touch on {page}: {args.runs} run(s)", flush=True)
+                    touches.append((page, first_touch.measure(base + page, args.runs, chrome)))
         machine["load_after"] = " ".join(f"{load:.1f}" for load in os.getloadavg())
         lines = report_lines(results, machine)
+        if touches:
+            lines += ["", *first_touch.report_lines(touches)]
         print("\n" + "\n".join(lines))
         if args.markdown:
             args.markdown.write_text("\n".join(lines) + "\n")
         if args.json:
-            args.json.write_text(json.dumps({"machine": machine, "results": [asdict(r) for r in results]}, indent=2))
+            numbers = {"machine": machine, "results": [asdict(r) for r in results],
+                       "first_touch": [asdict(touch) for _, touch in touches]}  # fmt: skip
+            args.json.write_text(json.dumps(numbers, indent=2))
         mean_performance = statistics.mean(r.scores["performance"] for r in results) if results else 0
         print(f"\nmean performance score {mean_performance:.0f}; reports in {args.reports}")
     finally:
