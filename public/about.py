@@ -192,6 +192,8 @@ def release_about(request: HttpRequest, number: int) -> HttpResponse:
         "total": records_in_words(total),
         "counts": counts_in_words(counts),
         "sentences": [change.sentence for change in changes],
+        # The change log's sentences are English (the API's and the feed's words): said so on other languages' pages.
+        "sentences_in_another_language": get_language() != settings.LANGUAGE_CODE,
         "more": total - len(changes),
         "more_text": count_text(total - len(changes)),
     }

@@ -330,6 +330,22 @@ def test_a_release_page_in_ukrainian_keeps_its_language_in_links(client: Any, tw
     assert "/downloads/releases/2/iati.xml" in hrefs  # downloads have no language
 
 
+def test_a_release_page_in_ukrainian_says_its_changes_are_the_change_logs_english_words(
+    client: Any, two_releases: Any
+) -> None:
+    # When a reader opens the page of release 2 in Ukrainian, and in English
+    ukrainian, english = (page(client.get(path)) for path in (in_ukrainian("release-about", 2), "/releases/2/about/"))
+    # Then in Ukrainian the changes are listed as the feed words them, marked English, and a line in
+    # Ukrainian says so; in English no such line is needed
+    changes = ukrainian.find_class("about-changes")[0]
+    assert changes.get("lang") == "en"
+    assert text_of(changes.find("li")) == "Added tranche “Second drone tranche”"
+    said = "Зміни нижче наведено англійською"
+    assert said in text_of(changes.getprevious())
+    assert said not in text_of(english)
+    assert "are in English" not in text_of(english)
+
+
 # ---------------------------------------------------------------- caching
 
 
