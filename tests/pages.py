@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -68,11 +69,8 @@ class PageWatch:
 
         page.on("request", check_request)
 
-    def screenshot(self, name: str) -> Path:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        path = SCREENSHOTS / f"{name}.png"
-        self.page.screenshot(path=str(path), full_page=True)
-        return path
+    def screenshot(self, name: str) -> None:
+        save_screenshot(self.page, name)
 
 
 @pytest.fixture
@@ -138,3 +136,38 @@ def draw_every_chart(page: Any, timeout: int = 30_000) -> None:
         chart.evaluate("element => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
     page.wait_for_selector("body[data-charts-drawn=true]", timeout=timeout)
     page.evaluate("window.scrollTo(0, 0)")
+
+
+@contextmanager
+def reader_page(browser: Any, url: str, size: dict[str, int], *, drawn: bool = False) -> Iterator[tuple[Any, Any]]:
+    """A reader's page, and the response it was served: a new browser context at ``size`` (a phone's
+    with touch), ``url`` opened and answered 200, every chart drawn if ``drawn`` (pointed at and
+    scrolled to, as a reader would; otherwise the server's sketches). The context closes after."""
+    context = browser.new_context(viewport=size, is_mobile=size is PHONE, has_touch=size is PHONE)
+    try:
+        page = context.new_page()
+        response = page.goto(url)
+        assert response is not None
+        assert response.status == 200, f"{url} answered {response.status}"
+        if drawn:
+            draw_every_chart(page)
+        yield page, response
+    finally:
+        context.close()
+
+
+def open_every_fold(page: Any) -> None:
+    """Opens every <details> of the page (data tables, embed code, quoted passages)."""
+    page.evaluate("document.querySelectorAll('details').forEach((details) => { details.open = true; })")
+
+
+def save_screenshot(page: Any, name: str) -> None:
+    """The whole page as ``artifacts/screenshots/<name>.png`` (kept by CI as an artifact)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def assert_no_problems(path: str, found: dict[str, list[str]]) -> None:
+    """Fails naming each check of ``path`` that found something, with what it found."""
+    problems = {check: listed for check, listed in found.items() if listed}
+    assert not problems, f"{path}: " + json.dumps(problems, indent=1, ensure_ascii=False)

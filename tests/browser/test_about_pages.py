@@ -6,13 +6,12 @@ A screenshot of each at 375 px is saved under artifacts/screenshots/."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
 from django.conf import settings
 
-from tests.pages import DESKTOP, PHONE, SCREENSHOTS, axe_violations, vnu_errors
+from tests.pages import DESKTOP, PHONE, assert_no_problems, axe_violations, reader_page, save_screenshot, vnu_errors
 from tranches.dataset import dataset_load
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -39,26 +38,17 @@ def test_the_page_is_valid_html_and_has_no_accessibility_violation_on_a_phone_or
     dataset_load(path=settings.DATASET_PATH)
     found: dict[str, list[str]] = {}
     for size in (PHONE, DESKTOP):
-        context = browser.new_context(viewport=size)
-        try:
-            page = context.new_page()
-            # When a reader opens the page at that width
-            response = page.goto(f"{live_server.url}{path}", wait_until="load")
-            assert response is not None
-            assert response.status == 200, f"{path} answered {response.status}"
+        # When a reader opens the page at that width
+        with reader_page(browser, f"{live_server.url}{path}", size) as (page, response):
             if size is PHONE:
-                SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-                page.screenshot(path=str(SCREENSHOTS / f"{screenshot_name(path)}-375.png"), full_page=True)
+                save_screenshot(page, f"{screenshot_name(path)}-375")
                 # Then nothing makes the page scroll sideways on a phone
                 overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
                 found["sideways scroll at 375 px"] = [f"{overflow} px"] if overflow > 0 else []
             # and the Nu HTML checker and axe-core find nothing
             found[f"vnu at {size['width']} px"] = vnu_errors(response.text())
             found[f"axe at {size['width']} px"] = axe_violations(page)
-        finally:
-            context.close()
-    problems = {check: listed for check, listed in found.items() if listed}
-    assert not problems, f"{path}: " + json.dumps(problems, indent=1, ensure_ascii=False)
+    assert_no_problems(path, found)
 
 
 def test_a_reader_follows_a_term_from_the_release_list_to_the_methodology(browser: Any, live_server: Any) -> None:

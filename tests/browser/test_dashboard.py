@@ -1,6 +1,6 @@
 """The public pages in a real browser (Debian's chromium): every chart drawn, no console errors,
 no request leaving the test server, embeds inside another site's iframe, downloads that hold the
-chart's numbers, markup in the data shown as text, and a phone-width layout."""
+chart's numbers, and markup in the data shown as text (the phone layout: test_phone_layout.py)."""
 
 from __future__ import annotations
 
@@ -96,26 +96,3 @@ def test_the_csv_and_png_downloads_hold_the_charts_numbers(watched_page: Any, tm
     assert download.suggested_filename.endswith(".png")
     assert Path(download.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert watched_page.console_errors == []
-
-
-def test_the_dashboard_fits_a_phone(browser: Any, live_server: Any) -> None:
-    charted_dataset()
-    context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True)
-    try:
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.goto(f"{live_server.url}/")
-        draw_every_chart(page)
-        assert page.evaluate("document.documentElement.scrollWidth") <= 375  # no sideways scrolling
-        for slug in CHART_SLUGS:
-            box = page.locator(f"#figure-{slug} svg.main-svg").first.bounding_box()
-            assert box is not None
-            assert box["width"] <= 375
-        from tests.pages import SCREENSHOTS
-
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / "dashboard-phone.png"), full_page=True)
-        assert errors == []
-    finally:
-        context.close()

@@ -7,7 +7,6 @@ page at 375 px is saved under artifacts/screenshots/."""
 from __future__ import annotations
 
 import datetime
-import json
 from typing import Any
 
 import lxml.html
@@ -16,7 +15,17 @@ from django.conf import settings
 
 from reports import services
 from reports.charts import CHART_SLUGS
-from tests.pages import DESKTOP, PHONE, SCREENSHOTS, axe_violations, draw_every_chart, vnu_errors
+from tests.pages import (
+    DESKTOP,
+    PHONE,
+    assert_no_problems,
+    axe_violations,
+    draw_every_chart,
+    open_every_fold,
+    reader_page,
+    save_screenshot,
+    vnu_errors,
+)
 from tests.reports.conftest import new_tranche, refreshed
 from tranches.dataset import dataset_load
 from tranches.models import Release
@@ -49,28 +58,19 @@ def test_the_page_is_valid_html_and_has_no_accessibility_violation_on_a_phone_or
     shipped_dataset_charted()
     found: dict[str, list[str]] = {}
     for size in (PHONE, DESKTOP):
-        context = browser.new_context(viewport=size)
-        try:
-            page = context.new_page()
-            # When a reader opens the page at that width
-            response = page.goto(f"{live_server.url}{path}")
-            assert response is not None
-            assert response.status == 200, f"{path} answered {response.status}"
-            # The charts as the server sketched them, before the reader touches the page
+        # When a reader opens the page at that width
+        with reader_page(browser, f"{live_server.url}{path}", size) as (page, response):
+            # (the charts as the server sketched them, before the reader touches the page)
             found[f"axe at {size['width']} px, sketched"] = axe_violations(page)
             draw_every_chart(page)
             if size is PHONE:
-                SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-                page.screenshot(path=str(SCREENSHOTS / f"{screenshot_name(path)}-375.png"), full_page=True)
+                save_screenshot(page, f"{screenshot_name(path)}-375")
             # and opens every folded part (data tables, embed code, quoted passages)
-            page.evaluate("document.querySelectorAll('details').forEach((details) => { details.open = true; })")
+            open_every_fold(page)
             # Then the Nu HTML checker and axe-core find nothing
             found[f"vnu at {size['width']} px"] = vnu_errors(response.text())
             found[f"axe at {size['width']} px"] = axe_violations(page)
-        finally:
-            context.close()
-    problems = {check: listed for check, listed in found.items() if listed}
-    assert not problems, f"{path}: " + json.dumps(problems, indent=1, ensure_ascii=False)
+    assert_no_problems(path, found)
 
 
 def release_stamp(client: Any, path: str) -> tuple[str, list[str], str | None]:

@@ -12,14 +12,13 @@ asked for before then still arrives."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
 
 from reports.charts import CHART_SLUGS
 from tests.browser.test_pages_valid import shipped_dataset_charted
-from tests.pages import DESKTOP, PHONE, draw_every_chart
+from tests.pages import DESKTOP, PHONE, assert_no_problems, draw_every_chart, open_every_fold, reader_page
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -144,19 +143,6 @@ def chart_problems(boxes: dict[str, Any], slug: str, phone: bool) -> list[str]:
     return problems
 
 
-def opened(browser: Any, live_server: Any, path: str, size: dict[str, int], drawn: bool = True) -> tuple[Any, Any]:
-    """A new browser context at ``size`` on ``path``, every chart drawn (pointed at and scrolled to,
-    as a reader would) unless ``drawn`` is false (the server's sketches, before the reader touches it)."""
-    context = browser.new_context(viewport=size, is_mobile=size is PHONE, has_touch=size is PHONE)
-    page = context.new_page()
-    response = page.goto(f"{live_server.url}{path}")
-    assert response is not None
-    assert response.status == 200, f"{path} answered {response.status}"
-    if drawn:
-        draw_every_chart(page)
-    return context, page
-
-
 @pytest.mark.parametrize("path", PAGES)
 def test_the_page_never_scrolls_sideways_and_its_cards_and_tables_fit(
     browser: Any, live_server: Any, path: str
@@ -167,17 +153,13 @@ def test_the_page_never_scrolls_sideways_and_its_cards_and_tables_fit(
     for size in (PHONE, DESKTOP):
         # When a reader opens the page on a phone and on a desktop, and unfolds every data table,
         # before they touch it (the server's sketches) and after (every chart drawn)
-        context, page = opened(browser, live_server, path, size, drawn=False)
-        try:
-            page.evaluate("document.querySelectorAll('details').forEach((details) => { details.open = true; })")
+        with reader_page(browser, f"{live_server.url}{path}", size) as (page, _):
+            open_every_fold(page)
             found[f"{size['width']} px, sketched"] = page.evaluate(PAGE_PROBLEMS) + page.evaluate(SKETCH_PROBLEMS)
             draw_every_chart(page)
             found[f"{size['width']} px"] = page.evaluate(PAGE_PROBLEMS)
-        finally:
-            context.close()
     # Then nothing scrolls sideways, overlaps or is clipped, and every wide table scrolls by keyboard
-    problems = {width: listed for width, listed in found.items() if listed}
-    assert not problems, f"{path}: " + json.dumps(problems, indent=1, ensure_ascii=False)
+    assert_no_problems(path, found)
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -189,19 +171,15 @@ def test_each_chart_keeps_its_legend_titles_and_tick_labels_apart_and_readable(
     found: dict[str, list[str]] = {}
     for size in (PHONE, DESKTOP):
         # When a reader opens the page and scrolls through its charts
-        context, page = opened(browser, live_server, path, size)
-        try:
+        with reader_page(browser, f"{live_server.url}{path}", size, drawn=True) as (page, _):
             problems = []
             for plot in page.locator("[data-chart]").all():
                 boxes = plot.evaluate(CHART_BOXES)
                 problems += chart_problems(boxes, plot.get_attribute("data-chart") or "?", size is PHONE)
             found[f"{size['width']} px"] = problems
-        finally:
-            context.close()
     # Then in every chart the legend and the axis titles keep apart, no tick label is cut, and on a
     # phone the plot area keeps room for the data
-    problems = {width: listed for width, listed in found.items() if listed}
-    assert not problems, f"{path}: " + json.dumps(problems, indent=1, ensure_ascii=False)
+    assert_no_problems(path, found)
 
 
 def test_plotly_js_waits_for_the_reader_and_each_chart_shows_its_sketch_until_then(
